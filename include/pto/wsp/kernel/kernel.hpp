@@ -1,0 +1,138 @@
+// Kernel declarations: a name, a typed signature and a C++ implementation; and the registry that
+// resolves kernels named by string (as the Python frontend and serialized IR do).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pto/wsp/core/dtype.hpp"
+#include "pto/wsp/core/tensor.hpp"
+
+namespace pto::wsp {
+
+enum class ParamKind : std::uint8_t { In, Out, InOut, Scalar };
+
+std::string_view name_of(ParamKind kind) noexcept;
+inline bool reads(ParamKind k) noexcept {
+  return k == ParamKind::In || k == ParamKind::InOut;
+}
+inline bool writes(ParamKind k) noexcept {
+  return k == ParamKind::Out || k == ParamKind::InOut;
+}
+
+/// One parameter of a kernel. Tensor parameters may pin a dtype and a rank; scalar parameters
+/// carry an integer or floating dtype (i64 by default).
+struct ParamSpec {
+  std::string name;
+  ParamKind kind = ParamKind::In;
+  std::optional<DType> dtype;  ///< unset: any dtype (tensors only)
+  int rank = -1;               ///< -1: any rank (tensors only)
+  /// "In Q: f32[rank 2]", "Scalar scale: f32".
+  std::string to_string() const;
+};
+
+ParamSpec In(std::string name, std::optional<DType> dtype = std::nullopt, int rank = -1);
+ParamSpec Out(std::string name, std::optional<DType> dtype = std::nullopt, int rank = -1);
+ParamSpec InOut(std::string name, std::optional<DType> dtype = std::nullopt, int rank = -1);
+ParamSpec Scalar(std::string name, DType dtype = DType::i64);
+
+/// A scalar argument as a kernel receives it.
+struct ScalarValue {
+  bool is_float = false;
+  std::int64_t i = 0;
+  double f = 0.0;
+  double as_double() const noexcept { return is_float ? f : static_cast<double>(i); }
+  std::int64_t as_int() const noexcept { return is_float ? static_cast<std::int64_t>(f) : i; }
+  bool operator==(const ScalarValue&) const = default;
+};
+
+/// A name -> value pair of an axis variable of a task.
+struct AxisValue {
+  std::string_view name;
+  std::int64_t value;
+  bool operator==(const AxisValue&) const = default;
+};
+
+class KernelSignature {
+ public:
+  KernelSignature(std::string name, std::vector<ParamSpec> params);
+  const std::string& name() const noexcept { return name_; }
+  const std::vector<ParamSpec>& params() const noexcept { return params_; }
+  /// Index of the parameter called `name`, or -1.
+  int find(std::string_view name) const noexcept;
+  /// "attn(In Q: f32, In K: f32, Out O: f32, Scalar scale: f32)".
+  std::string to_string() const;
+
+ private:
+  std::string name_;
+  std::vector<ParamSpec> params_;
+};
+
+/// What a kernel implementation receives: the task's bound views and scalars, in signature order,
+/// and its axis values.
+class TaskArgs {
+ public:
+  TaskArgs(const KernelSignature& sig, std::span<const Tensor> tensors,
+           std::span<const ScalarValue> scalars, std::span<const AxisValue> axes)
+      : sig_(&sig), tensors_(tensors), scalars_(scalars), axes_(axes) {}
+
+  /// The view bound to parameter `index` (a tensor parameter).
+  const Tensor& tensor(int index) const;
+  const Tensor& tensor(std::string_view name) const;
+  const ScalarValue& scalar(int index) const;
+  const ScalarValue& scalar(std::string_view name) const;
+  std::int64_t axis(std::string_view name) const;
+  std::span<const AxisValue> axes() const noexcept { return axes_; }
+  const KernelSignature& signature() const noexcept { return *sig_; }
+
+ private:
+  int index_of(std::string_view name, bool want_tensor) const;
+  const KernelSignature* sig_;
+  std::span<const Tensor> tensors_;       ///< by parameter index; scalars leave a hole
+  std::span<const ScalarValue> scalars_;  ///< by parameter index; tensors leave a hole
+  std::span<const AxisValue> axes_;
+};
+
+using KernelFn = std::function<void(const TaskArgs&)>;
+
+/// A declared kernel: its signature and implementation. Cheap to copy (shared).
+class Kernel {
+ public:
+  Kernel(KernelSignature signature, KernelFn fn);
+  const KernelSignature& signature() const noexcept { return impl_->signature; }
+  const std::string& name() const noexcept { return impl_->signature.name(); }
+  const KernelFn& fn() const noexcept { return impl_->fn; }
+  /// Identity of the declaration.
+  const void* id() const noexcept { return impl_.get(); }
+
+ private:
+  struct Impl {
+    KernelSignature signature;
+    KernelFn fn;
+  };
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// Declares a kernel: make_kernel("attn", {In("Q", DType::f32), Out("O")}, fn).
+Kernel make_kernel(std::string name, std::vector<ParamSpec> params, KernelFn fn);
+
+/// Kernels by name, for workloads that name their kernels instead of holding them.
+class KernelRegistry {
+ public:
+  /// Adds a kernel; a second kernel with the same name raises CompileError.
+  void add(Kernel kernel);
+  const Kernel* find(std::string_view name) const noexcept;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, Kernel, std::less<>> kernels_;
+};
+
+}  // namespace pto::wsp

@@ -1,0 +1,104 @@
+// Lowering a workload to a Plan (names resolved, signatures checked, expressions compiled, one
+// flat node array) and binding a Plan to run-time values (every table and tensor checked).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pto/wsp/core/expr_program.hpp"
+#include "pto/wsp/kernel/kernel.hpp"
+#include "pto/wsp/workload/bindings.hpp"
+#include "pto/wsp/workload/workload.hpp"
+
+namespace pto::wsp {
+
+struct PlanViewOp {
+  ViewOp::Kind kind = ViewOp::Kind::Select;
+  int dim = 0;
+  ExprProgram begin;
+  ExprProgram end;
+  std::int64_t step = 1;
+};
+
+/// One argument, stored at its parameter's position.
+struct PlanArg {
+  ParamKind kind = ParamKind::In;
+  int tensor = -1;  ///< tensors: index into Plan::tensors
+  std::vector<PlanViewOp> view;
+  std::string view_text;  ///< for messages: "K[b].slice(0, 64)"
+  ExprProgram int_value;  ///< integer scalars
+  bool is_float = false;  ///< scalar of a float dtype
+  bool float_is_const = false;
+  double float_const = 0.0;
+};
+
+struct PlanNode {
+  NodeKind kind = NodeKind::Task;
+  std::string label;  ///< "parallel_for(axis 'b')", "task attn" — names the node in messages
+  // Loop
+  LoopKind loop = LoopKind::Parallel;
+  AxisKind axis = AxisKind::Dense;
+  ExprProgram size;             ///< Dense/DenseDyn: the size; Ragged/Sparse: the number of rows
+  bool size_uses_vars = false;  ///< the size depends on an enclosing loop variable
+  bool has_row = false;
+  ExprProgram row;
+  int lengths = -1, indptr = -1, indices = -1;  ///< array indices
+  int var0 = -1, var1 = -1;                     ///< variable slots
+  int body = -1;
+  // Cond
+  ExprProgram pred;
+  int then_branch = -1, else_branch = -1;
+  // Combine / Sequential
+  std::vector<int> children;
+  // Task
+  int kernel = -1;  ///< index into Plan::kernels
+  std::vector<int> axis_vars;
+  std::vector<std::string> axis_names;  ///< Task: its axes; Loop: the variables it binds
+  std::vector<PlanArg> args;            ///< by parameter index
+};
+
+/// A lowered workload. Everything that can be checked without run-time values has been.
+struct Plan {
+  std::vector<PlanNode> nodes;
+  int root = -1;
+  std::vector<Kernel> kernels;
+  std::vector<TensorDecl> tensors;
+  std::vector<bool> tensor_written;  ///< some task writes the tensor
+  std::vector<std::string> symbols, arrays, slots;
+  std::vector<std::string> symbol_users, array_users;  ///< first node using each, for messages
+  int num_vars = 0;
+  std::string type;  ///< Workload::type_string()
+};
+
+/// Lowers `workload`; kernels named by string are resolved through `registry`. Throws
+/// CompileError / TypeCheckError naming the node, kernel and argument on any malformed input.
+Plan lower(const Workload& workload, const KernelRegistry* registry = nullptr);
+
+/// The run-time values of one execution, checked against a Plan and laid out by index.
+class BoundValues {
+ public:
+  BoundValues() = default;
+  BoundValues(BoundValues&&) = default;
+  BoundValues& operator=(BoundValues&&) = default;
+  BoundValues(const BoundValues&) = delete;  // `arrays` points into `array_values`
+  BoundValues& operator=(const BoundValues&) = delete;
+
+  EvalContext context(const std::int64_t* vars) const noexcept {
+    return EvalContext{vars, nullptr, symbols.data(), slots.data(), arrays.data()};
+  }
+
+  std::vector<std::int64_t> symbols;
+  std::vector<std::vector<std::int64_t>> array_values;
+  std::vector<IntArray> arrays;
+  std::vector<std::int64_t> slots;
+  std::vector<Tensor> tensors;
+};
+
+/// Binds `bindings` to `plan`: every symbol, array and tensor must be bound, tensors must match
+/// their declared dtype and rank (and be writable where written), Ragged lengths must have one
+/// non-negative entry per row, Sparse tables must be valid CSR, and sizes that do not depend on a
+/// loop variable must be non-negative and their products must fit in 64 bits.
+BoundValues bind(const Plan& plan, const Bindings& bindings);
+
+}  // namespace pto::wsp

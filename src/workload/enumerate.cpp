@@ -1,0 +1,231 @@
+// The single-threaded reference enumeration of a Plan's tasks in program order.
+#include "pto/wsp/workload/enumerate.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "pto/wsp/core/error.hpp"
+
+namespace pto::wsp {
+namespace {
+
+std::string task_name(const PlanNode& n, const Kernel& k, const std::int64_t* vars) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < n.axis_vars.size(); ++i) {
+    parts.push_back(fmt::format("{}={}", n.axis_names[i], vars[n.axis_vars[i]]));
+  }
+  return fmt::format("{}[{}]", k.name(), fmt::join(parts, ", "));
+}
+
+class Enumerator {
+ public:
+  Enumerator(const Plan& plan, const BoundValues& values,
+             const std::function<void(const TaskInstance&)>& visit)
+      : plan_(plan),
+        values_(values),
+        visit_(visit),
+        vars_(static_cast<std::size_t>(std::max(plan.num_vars, 1)), 0),
+        names_(vars_.size()) {}
+
+  void run() { walk(plan_.root); }
+
+ private:
+  std::int64_t eval(const ExprProgram& p, const PlanNode& where) {
+    try {
+      return p.evaluate(values_.context(vars_.data()));
+    } catch (const ExecutionError& e) {
+      throw CompileError(fmt::format("{} at {}: {}", where.label, bindings_text(), e.what()));
+    }
+  }
+
+  // "b=2, t=0": the loop variables bound where an error happened.
+  std::string bindings_text() const {
+    std::vector<std::string> parts;
+    for (int i = 0; i < depth_; ++i) parts.push_back(fmt::format("{}={}", names_[i], vars_[i]));
+    return fmt::format("{}", fmt::join(parts, ", "));
+  }
+
+  void walk(int index) {
+    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(index)];
+    switch (n.kind) {
+      case NodeKind::Task:
+        emit(index, n);
+        return;
+      case NodeKind::Cond:
+        if (eval(n.pred, n) != 0) {
+          walk(n.then_branch);
+        } else if (n.else_branch >= 0) {
+          walk(n.else_branch);
+        }
+        return;
+      case NodeKind::Combine:
+      case NodeKind::Sequential:
+        for (int c : n.children) walk(c);
+        return;
+      case NodeKind::Loop:
+        loop(n);
+        return;
+    }
+  }
+
+  void loop(const PlanNode& n) {
+    const std::int64_t size = eval(n.size, n);
+    if (size < 0) {
+      throw CompileError(fmt::format("{}: the size {} evaluated to {}; sizes must be >= 0", n.label,
+                                     n.size.source(), size));
+    }
+    const std::int64_t row = n.has_row ? row_of(n, size) : 0;
+    const int saved_depth = depth_;
+    depth_ = n.var0 + (n.var1 >= 0 ? 2 : 1);
+    names_[n.var0] = n.axis_names[0];
+    if (n.var1 >= 0) names_[n.var1] = n.axis_names[1];
+    switch (n.axis) {
+      case AxisKind::Dense:
+      case AxisKind::DenseDyn:
+        for (std::int64_t i = 0; i < size; ++i) {
+          vars_[n.var0] = i;
+          walk(n.body);
+        }
+        break;
+      case AxisKind::Ragged: {
+        const IntArray& len = values_.arrays[n.lengths];
+        if (n.has_row) {
+          for (std::int64_t i = 0; i < len.data[row]; ++i) {
+            vars_[n.var0] = i;
+            walk(n.body);
+          }
+        } else {
+          for (std::int64_t r = 0; r < size; ++r) {
+            for (std::int64_t i = 0; i < len.data[r]; ++i) {
+              vars_[n.var0] = r;
+              vars_[n.var1] = i;
+              walk(n.body);
+            }
+          }
+        }
+        break;
+      }
+      case AxisKind::Sparse: {
+        const IntArray& indptr = values_.arrays[n.indptr];
+        const IntArray& indices = values_.arrays[n.indices];
+        const std::int64_t first = n.has_row ? row : 0;
+        const std::int64_t last = n.has_row ? first + 1 : size;
+        for (std::int64_t r = first; r < last; ++r) {
+          for (std::int64_t k = indptr.data[r]; k < indptr.data[r + 1]; ++k) {
+            if (n.has_row) {
+              vars_[n.var0] = indices.data[k];
+            } else {
+              vars_[n.var0] = r;
+              vars_[n.var1] = indices.data[k];
+            }
+            walk(n.body);
+          }
+        }
+        break;
+      }
+    }
+    depth_ = saved_depth;
+  }
+
+  std::int64_t row_of(const PlanNode& n, std::int64_t rows) {
+    const std::int64_t r = eval(n.row, n);
+    if (r < 0 || r >= rows) {
+      throw CompileError(
+          fmt::format("{} at {}: row {} is outside [0, {})", n.label, bindings_text(), r, rows));
+    }
+    return r;
+  }
+
+  void emit(int index, const PlanNode& n) {
+    const Kernel& k = plan_.kernels[static_cast<std::size_t>(n.kernel)];
+    task_.node = index;
+    task_.kernel = &k;
+    task_.axes.clear();
+    for (std::size_t i = 0; i < n.axis_vars.size(); ++i) {
+      task_.axes.push_back(AxisValue{n.axis_names[i], vars_[n.axis_vars[i]]});
+    }
+    const std::size_t nargs = n.args.size();
+    task_.tensors.assign(nargs, Tensor());
+    task_.scalars.assign(nargs, ScalarValue{});
+    for (std::size_t i = 0; i < nargs; ++i) {
+      const PlanArg& a = n.args[i];
+      if (a.kind != ParamKind::Scalar) {
+        task_.tensors[i] = resolve_view(plan_, n, static_cast<int>(i), values_, vars_.data());
+      } else if (a.float_is_const) {
+        task_.scalars[i] = ScalarValue{true, 0, a.float_const};
+      } else {
+        const std::int64_t v = eval(a.int_value, n);
+        task_.scalars[i] =
+            a.is_float ? ScalarValue{true, 0, static_cast<double>(v)} : ScalarValue{false, v, 0.0};
+      }
+    }
+    visit_(task_);
+  }
+
+  const Plan& plan_;
+  const BoundValues& values_;
+  const std::function<void(const TaskInstance&)>& visit_;
+  std::vector<std::int64_t> vars_;
+  std::vector<std::string_view> names_;  ///< name of the variable in each slot
+  int depth_ = 0;
+  TaskInstance task_;
+};
+
+}  // namespace
+
+Tensor resolve_view(const Plan& plan, const PlanNode& task, int arg, const BoundValues& values,
+                    const std::int64_t* vars) {
+  const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
+  const Kernel& k = plan.kernels[static_cast<std::size_t>(task.kernel)];
+  const EvalContext ctx = values.context(vars);
+  Tensor t = values.tensors[static_cast<std::size_t>(a.tensor)];
+  try {
+    for (const PlanViewOp& op : a.view) {
+      if (op.kind == ViewOp::Kind::Select) {
+        t = t.select(op.dim, op.begin.evaluate(ctx));
+      } else {
+        t = t.slice(op.dim, op.begin.evaluate(ctx), op.end.evaluate(ctx), op.step);
+      }
+    }
+  } catch (const PtoError& e) {
+    throw CompileError(fmt::format("task {}: argument '{}' = {}: {}", task_name(task, k, vars),
+                                   k.signature().params()[static_cast<std::size_t>(arg)].name,
+                                   a.view_text, e.what()));
+  }
+  return t;
+}
+
+void enumerate_tasks(const Plan& plan, const BoundValues& values,
+                     const std::function<void(const TaskInstance&)>& visit) {
+  Enumerator(plan, values, visit).run();
+}
+
+std::vector<TaskInstance> enumerate_tasks(const Plan& plan, const BoundValues& values) {
+  std::vector<TaskInstance> out;
+  enumerate_tasks(plan, values, [&](const TaskInstance& t) { out.push_back(t); });
+  return out;
+}
+
+std::string TaskInstance::name() const {
+  std::vector<std::string> parts;
+  for (const AxisValue& a : axes) parts.push_back(fmt::format("{}={}", a.name, a.value));
+  return fmt::format("{}[{}]", kernel->name(), fmt::join(parts, ", "));
+}
+
+std::string TaskInstance::to_string() const {
+  std::vector<std::string> parts;
+  const auto& params = kernel->signature().params();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (params[i].kind == ParamKind::Scalar) {
+      const ScalarValue& s = scalars[i];
+      parts.push_back(s.is_float ? fmt::format("{}={}", params[i].name, s.f)
+                                 : fmt::format("{}={}", params[i].name, s.i));
+    } else {
+      parts.push_back(fmt::format("{}={} @{}", params[i].name, tensors[i].type_string(),
+                                  tensors[i].region().to_string()));
+    }
+  }
+  return fmt::format("{}({})", name(), fmt::join(parts, ", "));
+}
+
+}  // namespace pto::wsp
