@@ -223,24 +223,22 @@ bool Tensor::is_contiguous() const noexcept {
   return true;
 }
 
-Tensor Tensor::select(int dim, std::int64_t index) const {
+void Tensor::select_in_place(int dim, std::int64_t index) {
   check_dim(dim, "Tensor::select");
   if (index < 0 || index >= shape_[dim]) {
     throw CompileError(fmt::format("view {}[{}] on dimension {}: index {} is outside [0, {})",
                                    type_string(), index, dim, index, shape_[dim]));
   }
-  Tensor t = *this;
-  t.root_start_[root_dim_[dim]] += index * root_step_[dim];
+  root_start_[root_dim_[dim]] += index * root_step_[dim];
   for (int d = dim; d + 1 < rank_; ++d) {
-    t.shape_[d] = shape_[d + 1];
-    t.root_dim_[d] = root_dim_[d + 1];
-    t.root_step_[d] = root_step_[d + 1];
+    shape_[d] = shape_[d + 1];
+    root_dim_[d] = root_dim_[d + 1];
+    root_step_[d] = root_step_[d + 1];
   }
-  --t.rank_;
-  return t;
+  --rank_;
 }
 
-Tensor Tensor::slice(int dim, std::int64_t begin, std::int64_t end, std::int64_t step) const {
+void Tensor::slice_in_place(int dim, std::int64_t begin, std::int64_t end, std::int64_t step) {
   check_dim(dim, "Tensor::slice");
   if (step <= 0) {
     throw CompileError(fmt::format("view {}.slice({}, {}, {}, {}): step must be positive",
@@ -251,15 +249,28 @@ Tensor Tensor::slice(int dim, std::int64_t begin, std::int64_t end, std::int64_t
         fmt::format("view {}.slice({}, {}) on dimension {}: range is outside [0, {}] or reversed",
                     type_string(), begin, end, dim, shape_[dim]));
   }
-  Tensor t = *this;
-  t.root_start_[root_dim_[dim]] += begin * root_step_[dim];
-  t.shape_[dim] = end == begin ? 0 : 1 + (end - begin - 1) / step;
+  const std::int64_t count = end == begin ? 0 : 1 + (end - begin - 1) / step;
   // A step beyond the range keeps one element; its size no longer matters, so cap it.
-  const std::int64_t effective_step = t.shape_[dim] <= 1 ? 1 : step;
-  if (__builtin_mul_overflow(root_step_[dim], effective_step, &t.root_step_[dim])) {
+  const std::int64_t effective_step = count <= 1 ? 1 : step;
+  std::int64_t new_step = 0;
+  if (__builtin_mul_overflow(root_step_[dim], effective_step, &new_step)) {
     throw CompileError(fmt::format("view {}.slice({}, {}, {}, {}): the step overflows 64 bits",
                                    type_string(), dim, begin, end, step));
   }
+  root_start_[root_dim_[dim]] += begin * root_step_[dim];
+  shape_[dim] = count;
+  root_step_[dim] = new_step;
+}
+
+Tensor Tensor::select(int dim, std::int64_t index) const {
+  Tensor t = *this;
+  t.select_in_place(dim, index);
+  return t;
+}
+
+Tensor Tensor::slice(int dim, std::int64_t begin, std::int64_t end, std::int64_t step) const {
+  Tensor t = *this;
+  t.slice_in_place(dim, begin, end, step);
   return t;
 }
 

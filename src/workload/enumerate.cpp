@@ -148,15 +148,10 @@ class Enumerator {
     task_.tensors.assign(nargs, Tensor());
     task_.scalars.assign(nargs, ScalarValue{});
     for (std::size_t i = 0; i < nargs; ++i) {
-      const PlanArg& a = n.args[i];
-      if (a.kind != ParamKind::Scalar) {
-        task_.tensors[i] = resolve_view(plan_, n, static_cast<int>(i), values_, vars_.data());
-      } else if (a.float_is_const) {
-        task_.scalars[i] = ScalarValue{true, 0, a.float_const};
+      if (n.args[i].kind != ParamKind::Scalar) {
+        resolve_view(task_.tensors[i], plan_, n, static_cast<int>(i), values_, vars_.data());
       } else {
-        const std::int64_t v = eval(a.int_value, n);
-        task_.scalars[i] =
-            a.is_float ? ScalarValue{true, 0, static_cast<double>(v)} : ScalarValue{false, v, 0.0};
+        task_.scalars[i] = resolve_scalar(n, static_cast<int>(i), values_, vars_.data());
       }
     }
     visit_(task_);
@@ -173,26 +168,38 @@ class Enumerator {
 
 }  // namespace
 
-Tensor resolve_view(const Plan& plan, const PlanNode& task, int arg, const BoundValues& values,
-                    const std::int64_t* vars) {
+void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
+                  const BoundValues& values, const std::int64_t* vars) {
   const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
-  const Kernel& k = plan.kernels[static_cast<std::size_t>(task.kernel)];
   const EvalContext ctx = values.context(vars);
-  Tensor t = values.tensors[static_cast<std::size_t>(a.tensor)];
+  out.assign(values.tensors[static_cast<std::size_t>(a.tensor)]);
   try {
     for (const PlanViewOp& op : a.view) {
       if (op.kind == ViewOp::Kind::Select) {
-        t = t.select(op.dim, op.begin.evaluate(ctx));
+        out.select_in_place(op.dim, op.begin.evaluate(ctx));
       } else {
-        t = t.slice(op.dim, op.begin.evaluate(ctx), op.end.evaluate(ctx), op.step);
+        out.slice_in_place(op.dim, op.begin.evaluate(ctx), op.end.evaluate(ctx), op.step);
       }
     }
   } catch (const PtoError& e) {
+    const Kernel& k = plan.kernels[static_cast<std::size_t>(task.kernel)];
     throw CompileError(fmt::format("task {}: argument '{}' = {}: {}", task_name(task, k, vars),
                                    k.signature().params()[static_cast<std::size_t>(arg)].name,
                                    a.view_text, e.what()));
   }
-  return t;
+}
+
+ScalarValue resolve_scalar(const PlanNode& task, int arg, const BoundValues& values,
+                           const std::int64_t* vars) {
+  const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
+  if (a.float_is_const) return ScalarValue{true, 0, a.float_const};
+  std::int64_t v = 0;
+  try {
+    v = a.int_value.evaluate(values.context(vars));
+  } catch (const ExecutionError& e) {
+    throw CompileError(fmt::format("{}: {}", task.label, e.what()));
+  }
+  return a.is_float ? ScalarValue{true, 0, static_cast<double>(v)} : ScalarValue{false, v, 0.0};
 }
 
 void enumerate_tasks(const Plan& plan, const BoundValues& values,

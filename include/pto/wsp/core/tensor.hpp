@@ -100,6 +100,19 @@ class Tensor {
   Tensor slice(int dim, std::int64_t begin, std::int64_t end, std::int64_t step) const;
   /// Fix dimension `dim` at `index`: drops it.
   Tensor select(int dim, std::int64_t index) const;
+  /// The same as `*this = select(...)` / `*this = slice(...)`, without copying the view (the hot
+  /// path of task generation).
+  void select_in_place(int dim, std::int64_t index);
+  void slice_in_place(int dim, std::int64_t begin, std::int64_t end, std::int64_t step);
+  /// `*this = other`, skipping the reference-count traffic when both share a root.
+  void assign(const Tensor& other) {
+    if (root_ != other.root_) root_ = other.root_;
+    rank_ = other.rank_;
+    shape_ = other.shape_;
+    root_dim_ = other.root_dim_;
+    root_step_ = other.root_step_;
+    root_start_ = other.root_start_;
+  }
   /// Reorder dimensions: result dimension i is this view's dimension order[i].
   Tensor permute(std::span<const int> order) const;
   Tensor permute(std::initializer_list<int> order) const {

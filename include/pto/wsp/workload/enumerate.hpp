@@ -33,8 +33,13 @@ void enumerate_tasks(const Plan& plan, const BoundValues& values,
                      const std::function<void(const TaskInstance&)>& visit);
 std::vector<TaskInstance> enumerate_tasks(const Plan& plan, const BoundValues& values);
 
-/// Resolves argument `arg` of a task for the loop variables `vars` (shared with the generator).
-Tensor resolve_view(const Plan& plan, const PlanNode& task, int arg, const BoundValues& values,
-                    const std::int64_t* vars);
+/// Resolves argument `arg` of a task for the loop variables `vars` into `out` (shared with the
+/// generator); throws CompileError naming the task, the argument and the bound it broke.
+void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
+                  const BoundValues& values, const std::int64_t* vars);
+
+/// Fills the scalar argument `arg` of a task (shared with the generator).
+ScalarValue resolve_scalar(const PlanNode& task, int arg, const BoundValues& values,
+                           const std::int64_t* vars);
 
 }  // namespace pto::wsp
