@@ -81,6 +81,20 @@ bool Region::overlaps(const Region& other) const noexcept {
   return true;
 }
 
+bool Region::contains(const Region& other) const noexcept {
+  if (other.empty()) return true;
+  if (empty() || root != other.root || !exact || !other.exact) return false;
+  for (int d = 0; d < rank; ++d) {
+    const std::int64_t last = start[d] + (count[d] - 1) * step[d];
+    const std::int64_t other_last = other.start[d] + (other.count[d] - 1) * other.step[d];
+    if (other.start[d] < start[d] || other_last > last) return false;
+    if (count[d] == 1) continue;  // then other is the same single point
+    if ((other.start[d] - start[d]) % step[d] != 0) return false;
+    if (other.count[d] > 1 && other.step[d] % step[d] != 0) return false;
+  }
+  return true;
+}
+
 std::string Region::to_string() const {
   if (empty()) return "[]";
   std::string out = "[";

@@ -9,6 +9,7 @@
 #include "pto/wsp/core/region.hpp"
 #include "pto/wsp/core/tensor.hpp"
 #include "pto/wsp/kernel/kernel.hpp"
+#include "pto/wsp/program.hpp"
 #include "pto/wsp/workload/bindings.hpp"
 #include "pto/wsp/workload/enumerate.hpp"
 #include "pto/wsp/workload/plan.hpp"

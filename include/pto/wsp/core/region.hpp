@@ -28,6 +28,9 @@ struct Region {
   std::int64_t elements() const noexcept;
   /// True when some element is covered by both regions.
   bool overlaps(const Region& other) const noexcept;
+  /// True when every element of `other` is covered by this region. Exact for regions of one
+  /// non-aliasing root; false (the safe answer) for regions of different roots.
+  bool contains(const Region& other) const noexcept;
   /// Root coordinates, one entry per root dimension: "3" (one index), "0:4" (a range), "2:7:2"
   /// (start:one-past-last-element:step, i.e. 2, 4, 6).
   std::string to_string() const;

@@ -1,0 +1,317 @@
+// The engine core: task/group records, structural and data dependencies, the task window.
+#include "engine/engine.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "pto/wsp/core/error.hpp"
+
+namespace pto::wsp::engine {
+namespace {
+
+constexpr std::size_t kMaxGroupChunks = 1 << 16;
+
+// Bound tensors whose storage bytes overlap form one alias class; a class with a single
+// injective root compares root coordinates, any other compares bytes.
+std::vector<int> alias_spaces(const BoundValues& values, std::vector<bool>& exact) {
+  struct Span {
+    std::uintptr_t lo, hi;
+    const RootLayout* root;
+    int tensor;
+  };
+  std::vector<Span> spans;
+  for (std::size_t i = 0; i < values.tensors.size(); ++i) {
+    const RootLayout* root = values.tensors[i].root();
+    const auto lo = reinterpret_cast<std::uintptr_t>(root->storage->data());
+    spans.push_back(
+        {lo, lo + std::max<std::size_t>(root->storage->bytes(), 1), root, static_cast<int>(i)});
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
+  std::vector<int> space(values.tensors.size(), -1);
+  exact.clear();
+  std::uintptr_t class_hi = 0;
+  const RootLayout* class_root = nullptr;
+  for (const Span& s : spans) {
+    if (exact.empty() || s.lo >= class_hi) {
+      exact.push_back(s.root->injective);
+      class_hi = s.hi;
+      class_root = s.root;
+    } else {
+      class_hi = std::max(class_hi, s.hi);
+      if (s.root != class_root) exact.back() = false;
+    }
+    space[static_cast<std::size_t>(s.tensor)] = static_cast<int>(exact.size()) - 1;
+  }
+  return space;
+}
+
+}  // namespace
+
+Engine::Engine(const Plan& plan, EngineOptions options) : plan_(plan), options_(options) {
+  if (options_.window < 1) {
+    throw ScheduleError(
+        fmt::format("TaskWindow({}): the window must hold at least one task", options_.window));
+  }
+  chunks_.reserve(static_cast<std::size_t>((options_.window + kChunkMask) >> kChunkBits));
+  groups_.reserve(kMaxGroupChunks);
+}
+
+Engine::~Engine() = default;
+
+Waitable& Engine::record(RecordRef r) noexcept {
+  if (r & kGroupBit) {
+    return group(r & ~kGroupBit);
+  }
+  return task(r);
+}
+
+void Engine::start(const BoundValues& values) {
+  values_ = &values;
+  generator_ = std::make_unique<Generator>(plan_, values);
+  // Every record is free again; capacity is kept.
+  free_slots_.clear();
+  for (std::uint32_t s = slots_made_; s-- > 0;) {
+    TaskRecord& t = task(s);
+    t.successors.clear();
+    t.done = false;
+    t.index_keys.clear();
+    free_slots_.push_back(s);
+  }
+  free_groups_.clear();
+  for (std::size_t c = groups_.size(); c-- > 0;) {
+    for (std::uint32_t k = kChunkMask + 1; k-- > 0;) {
+      GroupRecord& g = groups_[c][k];
+      g.successors.clear();
+      g.done = false;
+      ++g.serial;
+      free_groups_.push_back(static_cast<std::uint32_t>(c << kChunkBits) | k);
+    }
+  }
+  {
+    std::lock_guard<SpinLock> lock(retired_lock_);
+    retired_.clear();
+  }
+  chains_.clear();
+  group_stack_.clear();
+  gate_stack_.clear();
+  next_id_ = 0;
+  std::vector<bool> exact;
+  tensor_space_ = alias_spaces(values, exact);
+  index_.reset(std::move(exact));
+}
+
+std::optional<std::uint32_t> Engine::allocate_slot() {
+  if (!free_slots_.empty()) {
+    const std::uint32_t s = free_slots_.back();
+    free_slots_.pop_back();
+    return s;
+  }
+  if (slots_made_ >= options_.window) return std::nullopt;
+  if ((slots_made_ >> kChunkBits) >= chunks_.size()) {
+    chunks_.push_back(std::make_unique<TaskRecord[]>(kChunkMask + 1));
+  }
+  return slots_made_++;
+}
+
+void Engine::retire(std::uint32_t ref) {
+  std::lock_guard<SpinLock> lock(retired_lock_);
+  retired_.push_back(ref);
+}
+
+void Engine::drain_retired() {
+  {
+    std::lock_guard<SpinLock> lock(retired_lock_);
+    retired_scratch_.swap(retired_);
+  }
+  for (RecordRef r : retired_scratch_) {
+    if (r & kGroupBit) {
+      GroupRecord& g = group(r & ~kGroupBit);
+      ++g.serial;  // gates that still name it now read it as done
+      g.done = false;
+      g.successors.clear();
+      free_groups_.push_back(r & ~kGroupBit);
+    } else {
+      TaskRecord& t = task(r);
+      index_.erase(t.id, t.index_keys);
+      t.index_keys.clear();
+      t.done = false;
+      free_slots_.push_back(r);
+    }
+  }
+  retired_scratch_.clear();
+}
+
+GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
+                                std::vector<std::uint32_t>& ready) {
+  drain_retired();
+  now_ns_ = now_ns;
+  ready_out_ = &ready;
+  GenerateResult out;
+  out.tasks = generator_->run(*this, budget);
+  out.exhausted = generator_->done();
+  out.window_full = generator_->blocked();
+  ready_out_ = nullptr;
+  if (out.window_full && options_.window_mode == WindowMode::Abort) {
+    throw ExecutionError(fmt::format(
+        "TaskWindow({}, ABORT): task {} would exceed the window of {} tasks generated but not "
+        "finished",
+        options_.window, next_id_, options_.window));
+  }
+  return out;
+}
+
+bool Engine::has_room() {
+  return !free_slots_.empty() || slots_made_ < options_.window;
+}
+
+TaskPayload& Engine::next_payload() {
+  const auto slot = allocate_slot();
+  if (!slot) throw InternalError("Engine::next_payload: no free slot (has_room was not checked)");
+  pending_slot_ = *slot;
+  return task(*slot).payload;
+}
+
+bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
+  Waitable& p = record(pred);
+  std::lock_guard<SpinLock> lock(p.lock);
+  if (p.done) return false;
+  p.successors.push_back(succ_slot);
+  task(succ_slot).pending.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
+  const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
+  const std::size_t nargs = n.args.size();
+  t.regions.resize(nargs);
+  t.superseded.assign(nargs, 0);
+  for (std::size_t i = 0; i < nargs; ++i) {
+    const PlanArg& a = n.args[i];
+    if (a.kind == ParamKind::Scalar) continue;
+    Region& region = t.regions[i];
+    region = t.payload.tensors[i].region();
+    if (region.empty()) continue;
+    const int space = tensor_space_[static_cast<std::size_t>(a.tensor)];
+    const bool w = writes(a.kind);
+    index_.for_each_candidate(space, region, [&](const AccessEntry& e) {
+      if (e.task_id == t.id) return;
+      TaskRecord& p = task(e.slot);
+      if (p.id != e.task_id || p.superseded[e.access]) return;
+      if (!w && !e.writes) return;  // read after read: no conflict
+      if (p.dep_stamp == t.id) {
+        // Already ordered after p; a covering write still supersedes p's access.
+        if (w && region.contains(p.regions[e.access])) p.superseded[e.access] = 1;
+        return;
+      }
+      if (!region.overlaps(p.regions[e.access])) return;
+      p.dep_stamp = t.id;
+      if (add_edge(e.slot, slot)) t.deps.push_back(p.id);
+      // Anyone who would conflict with p's access now conflicts with this write, which comes
+      // after p: p's entry need not be found again.
+      if (w && region.contains(p.regions[e.access])) p.superseded[e.access] = 1;
+    });
+    index_.insert(space, region, AccessEntry{slot, static_cast<std::uint16_t>(i), w, t.id},
+                  t.index_keys);
+  }
+}
+
+void Engine::commit_task() {
+  const std::uint32_t slot = pending_slot_;
+  TaskRecord& t = task(slot);
+  t.id = next_id_++;
+  t.gen_ns = now_ns_;
+  t.ready_ns = 0;
+  t.deps.clear();
+  t.dep_stamp = ~0ull;
+  t.done = false;
+  t.pending.store(1, std::memory_order_relaxed);  // released below, after every edge is in
+  t.group = group_stack_.empty() ? kNone : group_stack_.back();
+  if (t.group != kNone) {
+    record(t.group | kGroupBit).pending.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (const Gate& gate : gate_stack_) {
+    if (gate.group == kNone) continue;
+    GroupRecord& g = group(gate.group);
+    if (g.serial != gate.serial) continue;  // finished and recycled
+    add_edge(gate.group | kGroupBit, slot);
+  }
+  track_data(t, slot);
+  if (t.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    t.ready_ns = now_ns_;
+    ready_out_->push_back(slot);
+  }
+}
+
+void Engine::chain_begin() {
+  chains_.push_back(Chain{});
+}
+
+void Engine::chain_end() {
+  chains_.pop_back();
+}
+
+void Engine::group_begin() {
+  std::uint32_t g;
+  if (!free_groups_.empty()) {
+    g = free_groups_.back();
+    free_groups_.pop_back();
+  } else {
+    const std::size_t chunk = groups_.size();
+    if (chunk >= kMaxGroupChunks) {
+      throw ExecutionError(
+          "the workload nests more for_each/sequential bodies in flight than "
+          "the engine can track");
+    }
+    groups_.push_back(std::make_unique<GroupRecord[]>(kChunkMask + 1));
+    for (std::uint32_t k = kChunkMask + 1; k-- > 1;) {
+      free_groups_.push_back(static_cast<std::uint32_t>(chunk << kChunkBits) | k);
+    }
+    g = static_cast<std::uint32_t>(chunk << kChunkBits);
+  }
+  GroupRecord& rec = group(g);
+  rec.pending.store(1, std::memory_order_relaxed);  // released by group_end
+  rec.done = false;
+  rec.successors.clear();
+  rec.group = group_stack_.empty() ? kNone : group_stack_.back();
+  if (rec.group != kNone) {
+    record(rec.group | kGroupBit).pending.fetch_add(1, std::memory_order_relaxed);
+  }
+  gate_stack_.push_back(chains_.back().last);
+  group_stack_.push_back(g);
+}
+
+void Engine::group_end() {
+  const std::uint32_t g = group_stack_.back();
+  group_stack_.pop_back();
+  gate_stack_.pop_back();
+  GroupRecord& rec = group(g);
+  chains_.back().last = Gate{g, rec.serial};
+  member_done(g, *ready_out_);
+}
+
+void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready) {
+  std::lock_guard<SpinLock> lock(w.lock);
+  w.done = true;
+  for (RecordRef s : w.successors) {
+    if (task(s).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
+  }
+  w.successors.clear();
+}
+
+void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
+  GroupRecord& rec = group(g);
+  if (rec.pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  finish(rec, ready);
+  if (rec.group != kNone) member_done(rec.group, ready);
+  retire(g | kGroupBit);
+}
+
+void Engine::complete(std::uint32_t slot, std::int64_t /*now_ns*/,
+                      std::vector<std::uint32_t>& ready) {
+  TaskRecord& t = task(slot);
+  finish(t, ready);
+  if (t.group != kNone) member_done(t.group, ready);
+}
+
+}  // namespace pto::wsp::engine

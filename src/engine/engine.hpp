@@ -1,0 +1,167 @@
+// The engine core shared by every backend: it owns generation, the dependency tracker, the task
+// window and task/group records, and knows nothing of clocks or threads. A backend calls
+// `generate` and `complete` and runs the tasks that become ready (DESIGN §4.7).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "engine/generator.hpp"
+#include "engine/region_index.hpp"
+#include "engine/task_payload.hpp"
+#include "pto/wsp/program.hpp"
+#include "pto/wsp/workload/plan.hpp"
+
+namespace pto::wsp::engine {
+
+/// A lock for a few instructions of work (appending a successor, marking a record done).
+class SpinLock {
+ public:
+  void lock() noexcept {
+    while (flag_.exchange(true, std::memory_order_acquire)) {
+      while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+    }
+  }
+  void unlock() noexcept { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+/// A reference to a task record (slot) or, with the top bit set, a group record.
+using RecordRef = std::uint32_t;
+inline constexpr RecordRef kGroupBit = 0x80000000u;
+inline constexpr std::uint32_t kNone = 0xffffffffu;
+
+/// State shared by task and group records: who waits for it, and whether it is done.
+struct Waitable {
+  std::atomic<std::int32_t> pending{0};
+  SpinLock lock;
+  bool done = false;                  ///< guarded by lock
+  std::vector<RecordRef> successors;  ///< guarded by lock
+  std::uint32_t group = kNone;        ///< enclosing group (its pending counts this record)
+};
+
+/// One generated, unretired task.
+struct TaskRecord : Waitable {
+  std::uint64_t id = 0;  ///< generation index, from 0 per execution
+  TaskPayload payload;
+  std::vector<Region> regions;            ///< by parameter index (tensors only)
+  std::vector<std::uint8_t> superseded;   ///< access no longer needs to be found
+  std::vector<std::uint64_t> index_keys;  ///< where its accesses sit in the index
+  std::vector<std::uint64_t> deps;        ///< ids of the tasks it waited for (data deps)
+  std::uint64_t dep_stamp = ~0ull;        ///< last task that took an edge to this one
+  std::int64_t gen_ns = 0, ready_ns = 0;
+};
+
+/// One body of a for_each or one child of a sequential: done when every member is done.
+struct GroupRecord : Waitable {
+  std::uint32_t serial = 0;  ///< bumped on reuse so stale references read as done
+};
+
+struct EngineOptions {
+  std::int64_t window = 8192;
+  WindowMode window_mode = WindowMode::Stall;
+};
+
+/// Result of one `generate` call.
+struct GenerateResult {
+  std::int64_t tasks = 0;    ///< committed
+  bool exhausted = false;    ///< the generator has nothing left
+  bool window_full = false;  ///< stopped because no slot was free
+};
+
+class Engine final : private GenerationSink {
+ public:
+  Engine(const Plan& plan, EngineOptions options);
+  ~Engine() override;
+
+  /// Starts an execution over `values` (which must outlive it). Not thread-safe with the rest.
+  void start(const BoundValues& values);
+
+  /// Frees the records of retired tasks/groups, then generates up to `budget` tasks (fewer when
+  /// the window fills). Tasks with nothing to wait for are appended to `ready`. One caller at a
+  /// time (the generation role); concurrent with `complete`. Throws CompileError from the
+  /// generator and ExecutionError when an ABORT window would overflow.
+  GenerateResult generate(std::int64_t budget, std::int64_t now_ns,
+                          std::vector<std::uint32_t>& ready);
+
+  /// Marks task `slot` finished: releases its successors (appended to `ready`) and its groups.
+  /// Thread-safe; the slot is freed by a later `generate` once `retire` handed it back.
+  void complete(std::uint32_t slot, std::int64_t now_ns, std::vector<std::uint32_t>& ready);
+
+  /// Hands finished records back to the generation role (thread-safe).
+  void retire(std::uint32_t slot);
+
+  TaskRecord& task(std::uint32_t slot) noexcept {
+    return chunks_[slot >> kChunkBits][slot & kChunkMask];
+  }
+  const Plan& plan() const noexcept { return plan_; }
+  std::int64_t window() const noexcept { return options_.window; }
+  /// Live index entries (tests: memory is bounded by the window).
+  std::size_t index_entries() const noexcept { return index_.size(); }
+  /// Group records ever made (live or free): bounded by the window and the nesting depth.
+  std::size_t group_records() const noexcept { return groups_.size() << kChunkBits; }
+
+ private:
+  static constexpr int kChunkBits = 10;
+  static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
+
+  // GenerationSink
+  TaskPayload& next_payload() override;
+  bool has_room() override;
+  void commit_task() override;
+  void chain_begin() override;
+  void chain_end() override;
+  void group_begin() override;
+  void group_end() override;
+
+  std::optional<std::uint32_t> allocate_slot();
+  void drain_retired();
+  bool add_edge(RecordRef pred, std::uint32_t succ_slot);
+  void finish(Waitable& w, std::vector<std::uint32_t>& ready);
+  void member_done(std::uint32_t group, std::vector<std::uint32_t>& ready);
+  Waitable& record(RecordRef r) noexcept;
+  GroupRecord& group(std::uint32_t g) noexcept { return groups_[g >> kChunkBits][g & kChunkMask]; }
+  void track_data(TaskRecord& t, std::uint32_t slot);
+
+  const Plan& plan_;
+  EngineOptions options_;
+  const BoundValues* values_ = nullptr;
+  std::unique_ptr<Generator> generator_;
+
+  std::vector<std::unique_ptr<TaskRecord[]>> chunks_;
+  std::uint32_t slots_made_ = 0;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::unique_ptr<GroupRecord[]>> groups_;  ///< chunks; reserved, never reallocated
+  std::vector<std::uint32_t> free_groups_;
+
+  // Generation role state.
+  struct Gate {
+    std::uint32_t group = kNone;
+    std::uint32_t serial = 0;
+  };
+  struct Chain {
+    Gate last;  ///< the previous group of the chain
+  };
+  std::vector<Chain> chains_;
+  std::vector<std::uint32_t> group_stack_;  ///< open groups, innermost last
+  std::vector<Gate> gate_stack_;            ///< the gate each open group waits for
+  std::uint32_t pending_slot_ = kNone;      ///< slot handed out by next_payload
+  std::uint64_t next_id_ = 0;
+  std::int64_t now_ns_ = 0;
+  std::vector<std::uint32_t>* ready_out_ = nullptr;
+  RegionIndex index_;
+  std::vector<int> tensor_space_;  ///< space of each plan tensor
+  std::vector<int> param_tensor_;  ///< scratch
+
+  // Retired records, handed over by `retire` (any thread).
+  SpinLock retired_lock_;
+  std::vector<std::uint32_t> retired_;
+  std::vector<std::uint32_t> retired_scratch_;
+};
+
+}  // namespace pto::wsp::engine

@@ -1,0 +1,71 @@
+// Lazy task generation: a resumable cursor that walks a Plan in program order and emits tasks
+// and the structural events (chains and groups) the tracker turns into dependencies.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/task_payload.hpp"
+#include "pto/wsp/workload/plan.hpp"
+
+namespace pto::wsp::engine {
+
+/// Receives the generator's events in program order.
+///   chain_begin / chain_end bracket a for_each loop or a sequential node;
+///   group_begin / group_end bracket one body of it (an iteration, or one child): everything in
+///   a group waits for the previous group of the same chain.
+class GenerationSink {
+ public:
+  virtual ~GenerationSink() = default;
+  /// A payload for the next task, for the generator to fill; `commit_task` hands it over.
+  virtual TaskPayload& next_payload() = 0;
+  /// False when the next task has no room (the task window is full): generation stops before it.
+  virtual bool has_room() = 0;
+  virtual void commit_task() = 0;
+  virtual void chain_begin() = 0;
+  virtual void chain_end() = 0;
+  virtual void group_begin() = 0;
+  virtual void group_end() = 0;
+};
+
+/// Walks a Plan with an explicit stack, so it can stop after any task and resume later; memory is
+/// proportional to the nesting depth, not to the number of tasks.
+class Generator {
+ public:
+  Generator(const Plan& plan, const BoundValues& values);
+
+  /// Emits events until the next task would exceed `max_tasks` or find no room, or the workload
+  /// is exhausted; returns the number of tasks committed. Throws CompileError for a bad view or
+  /// size (before the task concerned is committed).
+  std::int64_t run(GenerationSink& sink, std::int64_t max_tasks);
+  bool done() const noexcept { return frames_.empty(); }
+  /// The last `run` stopped because the sink had no room for a task.
+  bool blocked() const noexcept { return blocked_; }
+
+ private:
+  struct Frame {
+    int node = -1;
+    int stage = 0;       ///< 0: entering; then loop/child progress
+    std::int64_t i = 0;  ///< loop: outer index (row for two-variable loops)
+    std::int64_t i_end = 0;
+    std::int64_t j = 0;  ///< loop: inner index (Ragged/Sparse)
+    std::int64_t j_end = 0;
+    std::int64_t row = 0;  ///< loop over one row: the row
+  };
+
+  // Positions the loop at its first iteration (false: no iterations) or the next one.
+  bool loop_first(Frame& f, const PlanNode& n);
+  bool loop_next(Frame& f, const PlanNode& n);
+  bool inner_start(Frame& f, const PlanNode& n);
+  void set_vars(const Frame& f, const PlanNode& n);
+  std::int64_t eval(const ExprProgram& p, const PlanNode& where) const;
+  void emit_task(GenerationSink& sink, const PlanNode& n, int node);
+
+  const Plan& plan_;
+  const BoundValues& values_;
+  std::vector<std::int64_t> vars_;
+  std::vector<Frame> frames_;
+  bool blocked_ = false;
+};
+
+}  // namespace pto::wsp::engine

@@ -1,0 +1,179 @@
+// Grid-bucketed index of active accesses: open addressing with backward-shift deletion, buckets
+// recycled with their capacity so that the steady state allocates nothing.
+#include "engine/region_index.hpp"
+
+#include <bit>
+
+#include "pto/wsp/core/error.hpp"
+
+namespace pto::wsp::engine {
+namespace {
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
+  // splitmix64 finaliser over the running hash
+  std::uint64_t x = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::uint64_t wide_key(int space) noexcept {
+  return mix(0x77696465ull, static_cast<std::uint64_t>(space));
+}
+
+void RegionIndex::reset(std::vector<bool> exact) {
+  spaces_.assign(exact.size(), Space{});
+  for (std::size_t s = 0; s < exact.size(); ++s) spaces_[s].exact = exact[s];
+  for (std::size_t b = 0; b < buckets_.size(); ++b) {
+    if (!buckets_[b].entries.empty() || buckets_[b].key != 0) buckets_[b].entries.clear();
+  }
+  free_buckets_.clear();
+  for (std::size_t b = buckets_.size(); b-- > 0;) {
+    free_buckets_.push_back(static_cast<std::int32_t>(b));
+  }
+  std::fill(table_.begin(), table_.end(), 0);
+  if (table_.empty()) table_.assign(1024, 0);
+  used_ = 0;
+  live_ = 0;
+}
+
+bool RegionIndex::cells(int space, const Region& r, std::vector<std::uint64_t>& out) {
+  Space& s = spaces_[static_cast<std::size_t>(space)];
+  const int rank = s.exact ? r.rank : 1;
+  std::array<std::int64_t, kMaxRank> lo{}, hi{};
+  for (int d = 0; d < rank; ++d) {
+    std::int64_t first, last;
+    if (s.exact) {
+      first = r.start[d];
+      last = r.start[d] + (r.count[d] - 1) * r.step[d];
+    } else {
+      first = static_cast<std::int64_t>(r.lo);
+      last = static_cast<std::int64_t>(r.hi) - 1;
+    }
+    if (!s.shaped) {
+      s.shift[d] = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(last - first)));
+    }
+    lo[d] = first >> s.shift[d];
+    hi[d] = last >> s.shift[d];
+  }
+  s.shaped = true;
+  std::int64_t n = 1;
+  for (int d = 0; d < rank; ++d) {
+    n *= hi[d] - lo[d] + 1;
+    if (n > kMaxCells) return false;
+  }
+  std::array<std::int64_t, kMaxRank> c = lo;
+  for (std::int64_t k = 0; k < n; ++k) {
+    std::uint64_t h = mix(0, static_cast<std::uint64_t>(space));
+    for (int d = 0; d < rank; ++d) h = mix(h, static_cast<std::uint64_t>(c[d]));
+    if (h == 0) h = 1;  // 0 marks a free bucket
+    out.push_back(h);
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++c[d] <= hi[d]) break;
+      c[d] = lo[d];
+    }
+  }
+  return true;
+}
+
+int RegionIndex::find(std::uint64_t key) const {
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t i = key & mask;; i = (i + 1) & mask) {
+    const std::int32_t b = table_[i];
+    if (b == 0) return -1;
+    if (buckets_[static_cast<std::size_t>(b - 1)].key == key) return b - 1;
+  }
+}
+
+void RegionIndex::grow() {
+  std::vector<std::int32_t> old;
+  old.swap(table_);
+  table_.assign(old.size() * 2, 0);
+  const std::size_t mask = table_.size() - 1;
+  for (std::int32_t b : old) {
+    if (b == 0) continue;
+    std::size_t i = buckets_[static_cast<std::size_t>(b - 1)].key & mask;
+    while (table_[i] != 0) i = (i + 1) & mask;
+    table_[i] = b;
+  }
+}
+
+int RegionIndex::find_or_add(std::uint64_t key) {
+  const int found = find(key);
+  if (found >= 0) return found;
+  if ((used_ + 1) * 2 > table_.size()) grow();
+  int b;
+  if (!free_buckets_.empty()) {
+    b = free_buckets_.back();
+    free_buckets_.pop_back();
+  } else {
+    b = static_cast<int>(buckets_.size());
+    buckets_.emplace_back();
+  }
+  buckets_[static_cast<std::size_t>(b)].key = key;
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = key & mask;
+  while (table_[i] != 0) i = (i + 1) & mask;
+  table_[i] = b + 1;
+  ++used_;
+  return b;
+}
+
+// Backward-shift deletion keeps probe sequences intact without tombstones.
+void RegionIndex::remove_bucket(int index) {
+  const std::size_t mask = table_.size() - 1;
+  const std::uint64_t key = buckets_[static_cast<std::size_t>(index)].key;
+  std::size_t i = key & mask;
+  while (table_[i] != index + 1) i = (i + 1) & mask;
+  std::size_t j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (table_[j] == 0) break;
+    const std::size_t home = buckets_[static_cast<std::size_t>(table_[j] - 1)].key & mask;
+    // Move j back to i when its home is not cyclically in (i, j].
+    const bool in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+    if (!in_range) {
+      table_[i] = table_[j];
+      i = j;
+    }
+  }
+  table_[i] = 0;
+  buckets_[static_cast<std::size_t>(index)].key = 0;
+  free_buckets_.push_back(index);
+  --used_;
+}
+
+void RegionIndex::insert(int space, const Region& r, const AccessEntry& e,
+                         std::vector<std::uint64_t>& keys) {
+  const std::size_t first = keys.size();
+  if (!cells(space, r, keys)) {
+    keys.resize(first);
+    keys.push_back(wide_key(space));
+  }
+  for (std::size_t k = first; k < keys.size(); ++k) {
+    buckets_[static_cast<std::size_t>(find_or_add(keys[k]))].entries.push_back(e);
+    ++live_;
+  }
+}
+
+void RegionIndex::erase(std::uint64_t task_id, const std::vector<std::uint64_t>& keys) {
+  for (std::uint64_t key : keys) {
+    const int b = find(key);
+    if (b < 0) continue;  // already emptied by an earlier key of the same task
+    auto& entries = buckets_[static_cast<std::size_t>(b)].entries;
+    for (std::size_t i = 0; i < entries.size();) {
+      if (entries[i].task_id == task_id) {
+        entries[i] = entries.back();
+        entries.pop_back();
+        --live_;
+      } else {
+        ++i;
+      }
+    }
+    if (entries.empty()) remove_bucket(b);
+  }
+}
+
+}  // namespace pto::wsp::engine

@@ -1,0 +1,100 @@
+// The active accesses of unretired tasks, bucketed by coordinates so that finding the accesses a
+// new region overlaps costs a few hash probes, not a scan of the task window.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "pto/wsp/core/region.hpp"
+
+namespace pto::wsp::engine {
+
+/// One access of one task, as the index stores it. The region itself lives with the task; the
+/// entry names it by (slot, access). `task_id` tells a live entry from one whose task retired.
+struct AccessEntry {
+  std::uint32_t slot = 0;
+  std::uint16_t access = 0;
+  bool writes = false;
+  std::uint64_t task_id = 0;
+};
+
+/// Accesses grouped in *spaces* (one per alias class of bound tensors). Within a space, regions
+/// are bucketed on a grid over root coordinates (for exact spaces) or over bytes (for spaces where
+/// several roots alias one buffer). The grid's cell size per dimension is the extent of the
+/// first region inserted in the space; a region that covers more than kMaxCells cells goes to
+/// the space's wide list, which every query of the space scans. Collisions of the 64-bit cell hash
+/// only add candidates: callers confirm every candidate with an exact overlap test.
+class RegionIndex {
+ public:
+  static constexpr int kMaxCells = 16;
+
+  /// Forgets everything; `exact[s]` says whether space s compares root coordinates.
+  void reset(std::vector<bool> exact);
+
+  /// Calls visit(entry) for every entry whose cells meet the region's (a superset of those that
+  /// overlap it). An entry may be visited more than once.
+  template <typename Visit>
+  void for_each_candidate(int space, const Region& r, Visit&& visit);
+
+  /// Adds an entry; returns the cell keys it was stored under (for `erase`), appended to `keys`.
+  void insert(int space, const Region& r, const AccessEntry& e, std::vector<std::uint64_t>& keys);
+
+  /// Removes every entry of task `task_id` stored under `keys` (as `insert` returned them).
+  void erase(std::uint64_t task_id, const std::vector<std::uint64_t>& keys);
+
+  /// Live entries (for tests and memory accounting).
+  std::size_t size() const noexcept { return live_; }
+
+ private:
+  struct Space {
+    bool exact = true;
+    bool shaped = false;  ///< cell sizes chosen
+    std::array<int, kMaxRank> shift{};
+  };
+  struct Bucket {
+    std::uint64_t key = 0;
+    std::vector<AccessEntry> entries;
+  };
+
+  // Cell keys of a region; false when it spans more than kMaxCells cells.
+  bool cells(int space, const Region& r, std::vector<std::uint64_t>& out);
+  int find(std::uint64_t key) const;  ///< bucket index or -1
+  int find_or_add(std::uint64_t key);
+  void remove_bucket(int index);
+  void grow();
+
+  std::vector<Space> spaces_;
+  std::vector<std::int32_t> table_;  ///< open addressing: bucket index + 1, 0 = empty
+  std::vector<Bucket> buckets_;
+  std::vector<std::int32_t> free_buckets_;
+  std::vector<std::uint64_t> scratch_;
+  std::size_t used_ = 0;
+  std::size_t live_ = 0;
+};
+
+/// The wide-list key of a space (a cell key no grid cell produces).
+std::uint64_t wide_key(int space) noexcept;
+
+template <typename Visit>
+void RegionIndex::for_each_candidate(int space, const Region& r, Visit&& visit) {
+  const auto scan = [&](std::uint64_t key) {
+    const int b = find(key);
+    if (b < 0) return;
+    for (const AccessEntry& e : buckets_[static_cast<std::size_t>(b)].entries) visit(e);
+  };
+  scan(wide_key(space));
+  if (!spaces_[static_cast<std::size_t>(space)].shaped) return;
+  std::vector<std::uint64_t> keys;
+  keys.swap(scratch_);
+  keys.clear();
+  if (cells(space, r, keys)) {
+    for (std::uint64_t k : keys) scan(k);
+  } else {  // a wide query: every bucket of the space may hold an overlapping entry
+    for (const Bucket& b : buckets_) {
+      for (const AccessEntry& e : b.entries) visit(e);
+    }
+  }
+  keys.swap(scratch_);
+}
+
+}  // namespace pto::wsp::engine
