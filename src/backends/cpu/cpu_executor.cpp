@@ -243,6 +243,7 @@ class CpuExecutor final : public Executor {
       if (!aborting_ && !gen_done_ && !generating_ && !window_blocked_ &&
           ready_.size() < low_water_) {
         generating_ = true;
+        const std::int64_t completions_before = completions_;
         lk.unlock();
         engine::GenerateResult r;
         std::exception_ptr error;
@@ -258,7 +259,8 @@ class CpuExecutor final : public Executor {
         outstanding_ += r.tasks;
         tasks_ += r.tasks;
         gen_done_ = r.exhausted;
-        window_blocked_ = r.window_full;
+        // A task that finished while we generated may have freed the slot we lacked.
+        window_blocked_ = r.window_full && completions_ == completions_before;
         if (error) {
           ready.clear();
           fail_locked(error);
@@ -279,6 +281,7 @@ class CpuExecutor final : public Executor {
         lk.lock();
         --running_;
         --outstanding_;
+        ++completions_;
         window_blocked_ = false;
         if (error) {
           ready.clear();
@@ -319,6 +322,7 @@ class CpuExecutor final : public Executor {
   int sleepers_ = 0;
   int running_ = 0;
   std::int64_t outstanding_ = 0;
+  std::int64_t completions_ = 0;
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
   Clock::time_point start_{};
