@@ -192,9 +192,9 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     Region& region = t.regions[i];
     region = t.payload.tensors[i].region();
     if (region.empty()) continue;
-    const int space = tensor_space_[static_cast<std::size_t>(a.tensor)];
     const bool w = writes(a.kind);
-    index_.for_each_candidate(space, region, [&](const AccessEntry& e) {
+    index_.cells_of(tensor_space_[static_cast<std::size_t>(a.tensor)], region, cells_);
+    index_.for_each_candidate(cells_, [&](const AccessEntry& e) {
       if (e.task_id == t.id) return;
       TaskRecord& p = task(e.slot);
       if (p.id != e.task_id || p.superseded[e.access]) return;
@@ -211,8 +211,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
       // after p: p's entry need not be found again.
       if (w && region.contains(p.regions[e.access])) p.superseded[e.access] = 1;
     });
-    index_.insert(space, region, AccessEntry{slot, static_cast<std::uint16_t>(i), w, t.id},
-                  t.index_keys);
+    index_.insert(cells_, AccessEntry{slot, static_cast<std::uint16_t>(i), w, t.id}, t.index_keys);
   }
 }
 
@@ -307,8 +306,7 @@ void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
   retire(g | kGroupBit);
 }
 
-void Engine::complete(std::uint32_t slot, std::int64_t /*now_ns*/,
-                      std::vector<std::uint32_t>& ready) {
+void Engine::complete(std::uint32_t slot, std::vector<std::uint32_t>& ready) {
   TaskRecord& t = task(slot);
   finish(t, ready);
   if (t.group != kNone) member_done(t.group, ready);

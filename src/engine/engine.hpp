@@ -91,7 +91,7 @@ class Engine final : private GenerationSink {
 
   /// Marks task `slot` finished: releases its successors (appended to `ready`) and its groups.
   /// Thread-safe; the slot is freed by a later `generate` once `retire` handed it back.
-  void complete(std::uint32_t slot, std::int64_t now_ns, std::vector<std::uint32_t>& ready);
+  void complete(std::uint32_t slot, std::vector<std::uint32_t>& ready);
 
   /// Hands finished records back to the generation role (thread-safe).
   void retire(std::uint32_t slot);
@@ -155,6 +155,7 @@ class Engine final : private GenerationSink {
   std::int64_t now_ns_ = 0;
   std::vector<std::uint32_t>* ready_out_ = nullptr;
   RegionIndex index_;
+  RegionIndex::Cells cells_;       ///< scratch for track_data
   std::vector<int> tensor_space_;  ///< space of each plan tensor
   std::vector<int> param_tensor_;  ///< scratch
 

@@ -39,8 +39,11 @@ void RegionIndex::reset(std::vector<bool> exact) {
   live_ = 0;
 }
 
-bool RegionIndex::cells(int space, const Region& r, std::vector<std::uint64_t>& out) {
+void RegionIndex::cells_of(int space, const Region& r, Cells& out) {
   Space& s = spaces_[static_cast<std::size_t>(space)];
+  out.space = space;
+  out.count = 0;
+  out.wide = false;
   const int rank = s.exact ? r.rank : 1;
   std::array<std::int64_t, kMaxRank> lo{}, hi{};
   for (int d = 0; d < rank; ++d) {
@@ -62,20 +65,22 @@ bool RegionIndex::cells(int space, const Region& r, std::vector<std::uint64_t>& 
   std::int64_t n = 1;
   for (int d = 0; d < rank; ++d) {
     n *= hi[d] - lo[d] + 1;
-    if (n > kMaxCells) return false;
+    if (n > kMaxCells) {
+      out.wide = true;
+      return;
+    }
   }
   std::array<std::int64_t, kMaxRank> c = lo;
   for (std::int64_t k = 0; k < n; ++k) {
     std::uint64_t h = mix(0, static_cast<std::uint64_t>(space));
     for (int d = 0; d < rank; ++d) h = mix(h, static_cast<std::uint64_t>(c[d]));
     if (h == 0) h = 1;  // 0 marks a free bucket
-    out.push_back(h);
+    out.keys[static_cast<std::size_t>(out.count++)] = h;
     for (int d = rank - 1; d >= 0; --d) {
       if (++c[d] <= hi[d]) break;
       c[d] = lo[d];
     }
   }
-  return true;
 }
 
 int RegionIndex::find(std::uint64_t key) const {
@@ -145,17 +150,18 @@ void RegionIndex::remove_bucket(int index) {
   --used_;
 }
 
-void RegionIndex::insert(int space, const Region& r, const AccessEntry& e,
+void RegionIndex::insert(const Cells& cells, const AccessEntry& e,
                          std::vector<std::uint64_t>& keys) {
-  const std::size_t first = keys.size();
-  if (!cells(space, r, keys)) {
-    keys.resize(first);
-    keys.push_back(wide_key(space));
-  }
-  for (std::size_t k = first; k < keys.size(); ++k) {
-    buckets_[static_cast<std::size_t>(find_or_add(keys[k]))].entries.push_back(e);
+  const auto add = [&](std::uint64_t key) {
+    buckets_[static_cast<std::size_t>(find_or_add(key))].entries.push_back(e);
+    keys.push_back(key);
     ++live_;
+  };
+  if (cells.wide) {
+    add(wide_key(cells.space));
+    return;
   }
+  for (int k = 0; k < cells.count; ++k) add(cells.keys[static_cast<std::size_t>(k)]);
 }
 
 void RegionIndex::erase(std::uint64_t task_id, const std::vector<std::uint64_t>& keys) {

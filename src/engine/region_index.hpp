@@ -31,13 +31,22 @@ class RegionIndex {
   /// Forgets everything; `exact[s]` says whether space s compares root coordinates.
   void reset(std::vector<bool> exact);
 
-  /// Calls visit(entry) for every entry whose cells meet the region's (a superset of those that
-  /// overlap it). An entry may be visited more than once.
-  template <typename Visit>
-  void for_each_candidate(int space, const Region& r, Visit&& visit);
+  /// The grid cells a region covers in its space, computed once for a query and an insert.
+  struct Cells {
+    int space = 0;
+    int count = 0;      ///< keys used
+    bool wide = false;  ///< more than kMaxCells cells: stored in (and queries scan) the wide list
+    std::array<std::uint64_t, kMaxCells> keys{};
+  };
+  void cells_of(int space, const Region& r, Cells& out);
 
-  /// Adds an entry; returns the cell keys it was stored under (for `erase`), appended to `keys`.
-  void insert(int space, const Region& r, const AccessEntry& e, std::vector<std::uint64_t>& keys);
+  /// Calls visit(entry) for every entry whose cells meet these (a superset of the entries that
+  /// overlap the region). An entry may be visited more than once.
+  template <typename Visit>
+  void for_each_candidate(const Cells& cells, Visit&& visit);
+
+  /// Adds an entry under `cells`; appends the keys used to `keys` (for `erase`).
+  void insert(const Cells& cells, const AccessEntry& e, std::vector<std::uint64_t>& keys);
 
   /// Removes every entry of task `task_id` stored under `keys` (as `insert` returned them).
   void erase(std::uint64_t task_id, const std::vector<std::uint64_t>& keys);
@@ -56,8 +65,6 @@ class RegionIndex {
     std::vector<AccessEntry> entries;
   };
 
-  // Cell keys of a region; false when it spans more than kMaxCells cells.
-  bool cells(int space, const Region& r, std::vector<std::uint64_t>& out);
   int find(std::uint64_t key) const;  ///< bucket index or -1
   int find_or_add(std::uint64_t key);
   void remove_bucket(int index);
@@ -67,7 +74,6 @@ class RegionIndex {
   std::vector<std::int32_t> table_;  ///< open addressing: bucket index + 1, 0 = empty
   std::vector<Bucket> buckets_;
   std::vector<std::int32_t> free_buckets_;
-  std::vector<std::uint64_t> scratch_;
   std::size_t used_ = 0;
   std::size_t live_ = 0;
 };
@@ -76,25 +82,20 @@ class RegionIndex {
 std::uint64_t wide_key(int space) noexcept;
 
 template <typename Visit>
-void RegionIndex::for_each_candidate(int space, const Region& r, Visit&& visit) {
+void RegionIndex::for_each_candidate(const Cells& cells, Visit&& visit) {
   const auto scan = [&](std::uint64_t key) {
     const int b = find(key);
     if (b < 0) return;
     for (const AccessEntry& e : buckets_[static_cast<std::size_t>(b)].entries) visit(e);
   };
-  scan(wide_key(space));
-  if (!spaces_[static_cast<std::size_t>(space)].shaped) return;
-  std::vector<std::uint64_t> keys;
-  keys.swap(scratch_);
-  keys.clear();
-  if (cells(space, r, keys)) {
-    for (std::uint64_t k : keys) scan(k);
-  } else {  // a wide query: every bucket of the space may hold an overlapping entry
+  scan(wide_key(cells.space));
+  if (cells.wide) {  // every bucket of the space may hold an overlapping entry
     for (const Bucket& b : buckets_) {
       for (const AccessEntry& e : b.entries) visit(e);
     }
+    return;
   }
-  keys.swap(scratch_);
+  for (int k = 0; k < cells.count; ++k) scan(cells.keys[static_cast<std::size_t>(k)]);
 }
 
 }  // namespace pto::wsp::engine

@@ -2,6 +2,7 @@
 // ready queue runs low and the window has room (so generation needs no thread of its own), and
 // otherwise runs ready tasks. Idle workers sleep on a condition variable.
 #include "backends/cpu/cpu_executor.hpp"
+#include "backends/cpu/wall_clock.hpp"
 
 #include <algorithm>
 #include <array>
@@ -93,7 +94,7 @@ class CpuExecutor final : public Executor {
     window_blocked_ = false;
     outstanding_ = 0;
     tasks_ = 0;
-    start_ = Clock::now();
+    clock_.reset();
     end_ns_ = 0;
     active_ = true;
     unsynchronized_ = true;
@@ -155,7 +156,7 @@ class CpuExecutor final : public Executor {
   std::int64_t ns_since(Clock::time_point t0) const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   }
-  std::int64_t now_ns() const { return ns_since(start_); }
+  std::int64_t now_ns() const { return clock_.now_ns(); }
 
   // Called with mu_ held.
   void push_ready(std::vector<std::uint32_t>& ready) {
@@ -247,13 +248,13 @@ class CpuExecutor final : public Executor {
         lk.unlock();
         engine::GenerateResult r;
         std::exception_ptr error;
-        const auto t0 = Clock::now();
+        const std::int64_t t0 = now_ns();
         try {
-          r = engine_.generate(kGenerationBatch, now_ns(), ready);
+          r = engine_.generate(kGenerationBatch, t0, ready);
         } catch (...) {
           error = std::current_exception();
         }
-        local_[static_cast<std::size_t>(w)].generation_ns += ns_since(t0);
+        local_[static_cast<std::size_t>(w)].generation_ns += now_ns() - t0;
         lk.lock();
         generating_ = false;
         outstanding_ += r.tasks;
@@ -276,7 +277,7 @@ class CpuExecutor final : public Executor {
         lk.unlock();
         std::exception_ptr error;
         run_task(w, slot, error);
-        engine_.complete(slot, now_ns(), ready);
+        engine_.complete(slot, ready);
         engine_.retire(slot);
         lk.lock();
         --running_;
@@ -325,7 +326,7 @@ class CpuExecutor final : public Executor {
   std::int64_t completions_ = 0;
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
-  Clock::time_point start_{};
+  WallClock clock_;
   std::int64_t end_ns_ = 0;
   std::int64_t validation_ns_ = 0;
   std::vector<WorkerLocal> local_;
