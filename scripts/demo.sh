@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPTO_WSP_BUILD_TESTS=OFF \
       -DPTO_WSP_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build --target 01_workload_tour
-./build/examples/01_workload_tour
+cmake --build build --target 02_attention
+./build/examples/02_attention
