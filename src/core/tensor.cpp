@@ -49,7 +49,12 @@ bool layout_is_injective(const RootLayout& r) {
   std::int64_t span = 0;  // largest offset reachable with the smaller dims
   for (auto [stride, extent] : dims) {
     if (stride <= span) return false;
-    span += stride * (extent - 1);
+    std::int64_t reach = 0;
+    // A layout whose reach overflows is rejected by the caller; call it aliasing meanwhile.
+    if (__builtin_mul_overflow(stride, extent - 1, &reach) ||
+        __builtin_add_overflow(span, reach, &span)) {
+      return false;
+    }
   }
   return true;
 }

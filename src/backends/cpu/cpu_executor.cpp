@@ -52,6 +52,7 @@ class CpuExecutor final : public Executor {
     if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     options_.threads = n;
     low_water_ = static_cast<std::size_t>(2 * n);
+    window_hysteresis_ = std::clamp<std::int64_t>(options_.window.size / 8, 1, 64);
     local_.resize(static_cast<std::size_t>(n));
     for (int w = 0; w < n; ++w) threads_.emplace_back([this, w] { worker_main(w); });
   }
@@ -92,6 +93,7 @@ class CpuExecutor final : public Executor {
     aborting_ = false;
     gen_done_ = false;
     window_blocked_ = false;
+    freed_since_block_ = 0;
     outstanding_ = 0;
     tasks_ = 0;
     clock_.reset();
@@ -174,6 +176,15 @@ class CpuExecutor final : public Executor {
     cv_work_.notify_all();
   }
 
+  // After the window filled, wait until a few slots are free before generating again, so that a
+  // full window costs one generation call per batch of completions, not one per completion. With
+  // nothing running or ready, generate at once (nothing else would free a slot).
+  bool generation_allowed() const {
+    if (!window_blocked_) return true;
+    if (freed_since_block_ >= window_hysteresis_) return true;
+    return freed_since_block_ > 0 && running_ == 0 && ready_.empty();
+  }
+
   bool finished_locked() const {
     if (aborting_) return running_ == 0 && !generating_;
     return gen_done_ && outstanding_ == 0 && !generating_;
@@ -241,7 +252,7 @@ class CpuExecutor final : public Executor {
         finish_locked();
         continue;
       }
-      if (!aborting_ && !gen_done_ && !generating_ && !window_blocked_ &&
+      if (!aborting_ && !gen_done_ && !generating_ && generation_allowed() &&
           ready_.size() < low_water_) {
         generating_ = true;
         const std::int64_t completions_before = completions_;
@@ -262,6 +273,7 @@ class CpuExecutor final : public Executor {
         gen_done_ = r.exhausted;
         // A task that finished while we generated may have freed the slot we lacked.
         window_blocked_ = r.window_full && completions_ == completions_before;
+        freed_since_block_ = 0;
         if (error) {
           ready.clear();
           fail_locked(error);
@@ -283,7 +295,7 @@ class CpuExecutor final : public Executor {
         --running_;
         --outstanding_;
         ++completions_;
-        window_blocked_ = false;
+        ++freed_since_block_;
         if (error) {
           ready.clear();
           fail_locked(error);
@@ -320,6 +332,8 @@ class CpuExecutor final : public Executor {
   bool generating_ = false;
   bool gen_done_ = false;
   bool window_blocked_ = false;
+  std::int64_t freed_since_block_ = 0;
+  std::int64_t window_hysteresis_ = 1;
   int sleepers_ = 0;
   int running_ = 0;
   std::int64_t outstanding_ = 0;
