@@ -50,15 +50,21 @@ void Generator::set_vars(const Frame& f, const PlanNode& n) {
   }
 }
 
+// The index range of row r: [0, lengths[r]) for Ragged, [indptr[r], indptr[r+1]) for Sparse.
+void Generator::row_range(const PlanNode& n, std::int64_t r, std::int64_t& begin,
+                          std::int64_t& end) const {
+  if (n.axis == AxisKind::Ragged) {
+    begin = 0;
+    end = values_.arrays[n.lengths].data[r];
+  } else {
+    begin = values_.arrays[n.indptr].data[r];
+    end = values_.arrays[n.indptr].data[r + 1];
+  }
+}
+
 // For two-variable loops: start the inner range of row f.i (false: the row is empty).
 bool Generator::inner_start(Frame& f, const PlanNode& n) {
-  if (n.axis == AxisKind::Ragged) {
-    f.j = 0;
-    f.j_end = values_.arrays[n.lengths].data[f.i];
-  } else {
-    f.j = values_.arrays[n.indptr].data[f.i];
-    f.j_end = values_.arrays[n.indptr].data[f.i + 1];
-  }
+  row_range(n, f.i, f.j, f.j_end);
   return f.j < f.j_end;
 }
 
@@ -74,13 +80,7 @@ bool Generator::loop_first(Frame& f, const PlanNode& n) {
     if (f.row < 0 || f.row >= size) {
       throw CompileError(fmt::format("{}: row {} is outside [0, {})", n.label, f.row, size));
     }
-    if (n.axis == AxisKind::Ragged) {
-      f.i = 0;
-      f.i_end = values_.arrays[n.lengths].data[f.row];
-    } else {
-      f.i = values_.arrays[n.indptr].data[f.row];
-      f.i_end = values_.arrays[n.indptr].data[f.row + 1];
-    }
+    row_range(n, f.row, f.i, f.i_end);
   } else {
     f.i = 0;
     f.i_end = size;

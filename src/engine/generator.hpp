@@ -57,6 +57,7 @@ class Generator {
   bool loop_first(Frame& f, const PlanNode& n);
   bool loop_next(Frame& f, const PlanNode& n);
   bool inner_start(Frame& f, const PlanNode& n);
+  void row_range(const PlanNode& n, std::int64_t r, std::int64_t& begin, std::int64_t& end) const;
   void set_vars(const Frame& f, const PlanNode& n);
   std::int64_t eval(const ExprProgram& p, const PlanNode& where) const;
   void emit_task(GenerationSink& sink, const PlanNode& n, int node);
