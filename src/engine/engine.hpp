@@ -157,7 +157,6 @@ class Engine final : private GenerationSink {
   RegionIndex index_;
   RegionIndex::Cells cells_;       ///< scratch for track_data
   std::vector<int> tensor_space_;  ///< space of each plan tensor
-  std::vector<int> param_tensor_;  ///< scratch
 
   // Retired records, handed over by `retire` (any thread).
   SpinLock retired_lock_;

@@ -26,8 +26,9 @@ std::uint64_t wide_key(int space) noexcept {
 void RegionIndex::reset(std::vector<bool> exact) {
   spaces_.assign(exact.size(), Space{});
   for (std::size_t s = 0; s < exact.size(); ++s) spaces_[s].exact = exact[s];
-  for (std::size_t b = 0; b < buckets_.size(); ++b) {
-    if (!buckets_[b].entries.empty() || buckets_[b].key != 0) buckets_[b].entries.clear();
+  for (Bucket& b : buckets_) {
+    b.entries.clear();
+    b.key = 0;
   }
   free_buckets_.clear();
   for (std::size_t b = buckets_.size(); b-- > 0;) {

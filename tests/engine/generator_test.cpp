@@ -2,6 +2,7 @@
 // it runs in one go or is stopped and resumed after every task.
 #include <gtest/gtest.h>
 
+#include "engine/engine.hpp"
 #include "engine/generator.hpp"
 #include "support/expect_error.hpp"
 #include "workload/fixtures.hpp"
@@ -164,6 +165,46 @@ TEST_F(GeneratorVsReference, BadViewIsReportedBeforeTheTaskIsCommitted) {
   EXPECT_THROW_MSG(g.run(sink, 100), CompileError, "task k[b=16]: argument 'x' = X[b]",
                    "index 16 is outside [0, 16)");
   EXPECT_EQ(sink.tasks.size(), 16u);
+}
+
+}  // namespace
+}  // namespace pto::wsp
+
+namespace pto::wsp {
+namespace {
+
+// The engine's memory is bounded by the window: after any number of tasks, the index holds at
+// most one entry per access of an unretired task, and group records stay few.
+TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
+  Kernel k = testing::noop_kernel("k", {Out("y", DType::f32, 0)});
+  TensorRef Y = tensor("Y", DType::f32, 2);
+  Workload w =
+      for_each(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {Y[i / 64][i % 64]}); });
+  Plan plan = lower(w);
+  BoundValues values =
+      bind(plan, Bindings().set("n", 64 * 64).set_tensor("Y", Tensor::zeros(DType::f32, {64, 64})));
+  engine::Engine e(plan, engine::EngineOptions{8, WindowMode::Stall});
+  e.start(values);
+  std::vector<std::uint32_t> ready, next;
+  std::int64_t tasks = 0;
+  std::size_t most_entries = 0;
+  for (;;) {
+    const engine::GenerateResult r = e.generate(1000, 0, ready);
+    tasks += r.tasks;
+    most_entries = std::max(most_entries, e.index_entries());
+    while (!ready.empty()) {
+      for (std::uint32_t s : ready) {
+        e.complete(s, next);
+        e.retire(s);
+      }
+      ready.swap(next);
+      next.clear();
+    }
+    if (r.exhausted) break;
+  }
+  EXPECT_EQ(tasks, 64 * 64);
+  EXPECT_LE(most_entries, 8u);
+  EXPECT_LE(e.group_records(), 1024u);  // one chunk of group records was enough
 }
 
 }  // namespace
