@@ -24,6 +24,7 @@ void BM_PtoWsp(benchmark::State& state, Shape shape) {
   CompileOptions o;
   o.threads = threads;
   o.prevalidate = state.range(2) != 0;
+  o.parallel_generation = state.range(3) != 0;
   Program p = compile(inst.workload, o);
   std::int64_t tasks = 0;
   for (auto _ : state) {
@@ -115,7 +116,7 @@ void BM_OpenMpTasks(benchmark::State& state, Shape shape) {
 }
 
 void args(benchmark::internal::Benchmark* b) {
-  for (int threads : {1, 2}) b->Args({1 << 20, threads, 0});
+  for (int threads : {1, 2}) b->Args({1 << 20, threads, 0, 1});
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 void args_peer(benchmark::internal::Benchmark* b) {
@@ -123,7 +124,10 @@ void args_peer(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-BENCHMARK_CAPTURE(BM_PtoWsp, Independent, Shape::Independent)->Apply(args)->Args({1 << 20, 2, 1});
+BENCHMARK_CAPTURE(BM_PtoWsp, Independent, Shape::Independent)
+    ->Apply(args)
+    ->Args({1 << 20, 2, 1, 1})
+    ->Args({1 << 20, 2, 0, 0});
 BENCHMARK_CAPTURE(BM_TbbFlowGraph, Independent, Shape::Independent)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_OpenMpTasks, Independent, Shape::Independent)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_PtoWsp, Chain, Shape::Chain)->Apply(args);
@@ -132,6 +136,8 @@ BENCHMARK_CAPTURE(BM_OpenMpTasks, Chain, Shape::Chain)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_PtoWsp, CombineRaw, Shape::CombineRaw)->Apply(args);
 BENCHMARK_CAPTURE(BM_TbbFlowGraph, CombineRaw, Shape::CombineRaw)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_OpenMpTasks, CombineRaw, Shape::CombineRaw)->Apply(args_peer);
+// Generation-heavy: does parallel generation (last argument) pay off?
+BENCHMARK_CAPTURE(BM_PtoWsp, Attention, Shape::Attention)->Apply(args)->Args({1 << 20, 2, 0, 0});
 
 }  // namespace
 

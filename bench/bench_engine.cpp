@@ -15,6 +15,7 @@ std::int64_t drain(engine::Engine& e) {
   std::vector<std::uint32_t> ready, next;
   std::int64_t tasks = 0;
   for (;;) {
+    e.reclaim();
     const engine::GenerateResult r = e.generate(1024, 0, ready);
     tasks += r.tasks;
     while (!ready.empty()) {
@@ -55,6 +56,10 @@ void BM_Engine_CombineRaw(benchmark::State& s) {
 BENCHMARK(BM_Engine_Independent)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Engine_Chain)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Engine_CombineRaw)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
+void BM_Engine_Attention(benchmark::State& s) {
+  run_shape(s, Shape::Attention);
+}
+BENCHMARK(BM_Engine_Attention)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -2,13 +2,14 @@
 // independent, a chain, or two grids combined with tile-level read-after-write dependencies.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "pto/wsp/wsp.hpp"
 
 namespace pto::wsp::bench {
 
-enum class Shape { Independent, Chain, CombineRaw };
+enum class Shape { Independent, Chain, CombineRaw, Attention };
 
 struct Instance {
   Workload workload;
@@ -64,6 +65,31 @@ inline Instance make(Shape shape, std::int64_t n) {
                              grid([&](Var b, Var t) {
                                return task(rw, {b, t}, {X[b][t], Y[b][t]});
                              })});
+      return Instance{wl, values, y};
+    }
+    case Shape::Attention: {
+      // Ragged attention with three views per tile task: generation-heavy, all independent
+      // across (b, h). n / 16 (b, h) pairs of 16 tiles each.
+      constexpr std::int64_t kHeads = 8, kTiles = 16, kTile = 4;
+      const std::int64_t batch = std::max<std::int64_t>(1, n / (kHeads * kTiles));
+      Kernel tile = empty_kernel(
+          "tile", {In("q", DType::f32, 1), In("k", DType::f32, 2), InOut("o", DType::f32, 1)});
+      TensorRef Q = tensor("Q", DType::f32, 3), K = tensor("K", DType::f32, 3),
+                O = tensor("O", DType::f32, 3);
+      Axis tiles = Ragged(symbol("batch"), "tiles");
+      values.set("batch", batch)
+          .set_array("tiles", std::vector<std::int64_t>(static_cast<std::size_t>(batch), kTiles))
+          .set_tensor("Q", Tensor::zeros(DType::f32, {batch, kHeads, 4}))
+          .set_tensor("K", Tensor::zeros(DType::f32, {batch, kTiles * kTile, 4}))
+          .set_tensor("O", y = Tensor::zeros(DType::f32, {batch, kHeads, 4}));
+      Workload wl = parallel_for(DenseDyn("batch"), "b", [&](Var b) {
+        return parallel_for(Dense(kHeads), "h", [&](Var h) {
+          return for_each(row(tiles, b), "t", [&](Var t) {
+            return task(tile, {b, h, t},
+                        {Q[b][h], K[b].slice(t * kTile, t * kTile + kTile), O[b][h]});
+          });
+        });
+      });
       return Instance{wl, values, y};
     }
   }

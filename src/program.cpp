@@ -52,6 +52,7 @@ Program compile(const Workload& workload, CompileOptions options) {
 std::string ProgramStats::to_string() const {
   std::string out = fmt::format("tasks {}  makespan {:.3f} ms  generation {:.3f} ms", tasks,
                                 makespan_ns / 1e6, generation_ns / 1e6);
+  if (helper_chunks > 0) out += fmt::format(" ({} chunks by helpers)", helper_chunks);
   for (std::size_t w = 0; w < workers.size(); ++w) {
     const double util = makespan_ns > 0 ? 100.0 * workers[w].busy_ns / makespan_ns : 0.0;
     out += fmt::format("\n  worker {}: {} tasks, {:.3f} ms busy ({:.0f}%)", w, workers[w].tasks,

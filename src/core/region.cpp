@@ -73,8 +73,15 @@ bool Region::overlaps(const Region& other) const noexcept {
   if (hi <= other.lo || other.hi <= lo) return false;
   if (root != other.root || !exact || !other.exact) return true;  // conservative
   for (int d = 0; d < rank; ++d) {
-    if (!progressions_intersect(start[d], step[d], count[d], other.start[d], other.step[d],
-                                other.count[d])) {
+    // Dense ranges (step 1, or a single point) need only an interval test: the common case.
+    const bool dense =
+        (step[d] == 1 || count[d] == 1) && (other.step[d] == 1 || other.count[d] == 1);
+    if (dense) {
+      if (start[d] + count[d] <= other.start[d] || other.start[d] + other.count[d] <= start[d]) {
+        return false;
+      }
+    } else if (!progressions_intersect(start[d], step[d], count[d], other.start[d], other.step[d],
+                                       other.count[d])) {
       return false;
     }
   }

@@ -68,7 +68,12 @@ Waitable& Engine::record(RecordRef r) noexcept {
 
 void Engine::start(const BoundValues& values) {
   values_ = &values;
-  generator_ = std::make_unique<Generator>(plan_, values);
+  generator_ = std::make_unique<Generator>(plan_, values, options_.generators > 1);
+  {
+    std::lock_guard<std::mutex> lock(split_mu_);
+    split_.reset();
+    split_active_.store(false, std::memory_order_relaxed);
+  }
   // Every record is free again; capacity is kept.
   free_slots_.clear();
   for (std::uint32_t s = slots_made_; s-- > 0;) {
@@ -119,7 +124,7 @@ void Engine::retire(std::uint32_t ref) {
   retired_.push_back(ref);
 }
 
-void Engine::drain_retired() {
+void Engine::reclaim() {
   {
     std::lock_guard<SpinLock> lock(retired_lock_);
     retired_scratch_.swap(retired_);
@@ -144,13 +149,32 @@ void Engine::drain_retired() {
 
 GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
                                 std::vector<std::uint32_t>& ready) {
-  drain_retired();
   now_ns_ = now_ns;
   ready_out_ = &ready;
   GenerateResult out;
-  out.tasks = generator_->run(*this, budget);
-  out.exhausted = generator_->done();
-  out.window_full = generator_->blocked();
+  while (out.tasks < budget && !out.window_full) {
+    if (split_) {
+      std::shared_ptr<ChunkJob> job = split_->head();
+      if (!job) {  // every chunk replayed: the main generator resumes after the loop
+        std::lock_guard<std::mutex> lock(split_mu_);
+        split_.reset();
+        split_active_.store(false, std::memory_order_relaxed);
+        continue;
+      }
+      bool finished;
+      {
+        std::lock_guard<std::mutex> lock(job->mu);
+        finished = replay_chunk(*job, budget, out);
+      }
+      if (!finished) break;
+      split_->pop_head();
+      continue;
+    }
+    out.tasks += generator_->run(*this, budget - out.tasks);
+    out.window_full = generator_->blocked();
+    if (!split_) break;  // budget, window or the end; otherwise the loop was just split
+  }
+  out.exhausted = generator_->done() && !split_;
   ready_out_ = nullptr;
   if (out.window_full && options_.window_mode == WindowMode::Abort) {
     throw ExecutionError(fmt::format(
@@ -159,6 +183,80 @@ GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
         options_.window, next_id_, options_.window));
   }
   return out;
+}
+
+bool Engine::replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& out) {
+  std::size_t payload = 0;
+  std::size_t e = 0;
+  for (; e < job.events.size(); ++e) {
+    switch (job.events[e]) {
+      case ChunkJob::Event::Task: {
+        if (out.tasks == budget) break;
+        const auto slot = has_room() ? allocate_slot() : std::nullopt;
+        if (!slot) {
+          out.window_full = true;
+          break;
+        }
+        std::swap(task(*slot).payload, job.payloads[payload++]);
+        pending_slot_ = *slot;
+        commit_task();
+        ++out.tasks;
+        continue;
+      }
+      case ChunkJob::Event::ChainBegin:
+        chain_begin();
+        continue;
+      case ChunkJob::Event::ChainEnd:
+        chain_end();
+        continue;
+      case ChunkJob::Event::GroupBegin:
+        group_begin();
+        continue;
+      case ChunkJob::Event::GroupEnd:
+        group_end();
+        continue;
+    }
+    break;  // stopped at a task: budget or window
+  }
+  // Keep what was not replayed, in order, for the next call.
+  job.events.erase(job.events.begin(), job.events.begin() + static_cast<std::ptrdiff_t>(e));
+  std::rotate(job.payloads.begin(), job.payloads.begin() + static_cast<std::ptrdiff_t>(payload),
+              job.payloads.begin() + static_cast<std::ptrdiff_t>(job.buffered_tasks));
+  job.buffered_tasks -= payload;
+  if (!job.events.empty()) return false;
+  if (job.error) {
+    std::exception_ptr error = job.error;
+    job.error = nullptr;
+    std::rethrow_exception(error);
+  }
+  if (!job.generator.done()) {
+    const std::int64_t n = job.generator.run(*this, budget - out.tasks);
+    out.tasks += n;
+    job.tasks += n;
+    out.window_full = job.generator.blocked();
+    if (!job.generator.done()) return false;
+  }
+  return true;
+}
+
+bool Engine::split_loop(const Generator& from, int loop_node, std::int64_t begin,
+                        std::int64_t end) {
+  if (options_.generators <= 1) return false;
+  auto split = std::make_shared<ChunkedLoop>(plan_, *values_, loop_node, from.vars(), begin, end,
+                                             2 * options_.generators);
+  std::lock_guard<std::mutex> lock(split_mu_);
+  split_ = std::move(split);
+  split_active_.store(true, std::memory_order_relaxed);
+  return true;
+}
+
+bool Engine::help() {
+  std::shared_ptr<ChunkedLoop> split;
+  {
+    std::lock_guard<std::mutex> lock(split_mu_);
+    split = split_;
+  }
+  return split && split->help();
 }
 
 bool Engine::has_room() {
@@ -195,10 +293,10 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     const bool w = writes(a.kind);
     index_.cells_of(tensor_space_[static_cast<std::size_t>(a.tensor)], region, cells_);
     index_.for_each_candidate(cells_, [&](const AccessEntry& e) {
+      if (!w && !e.writes) return;  // read after read: no conflict
       if (e.task_id == t.id) return;
       TaskRecord& p = task(e.slot);
       if (p.id != e.task_id || p.superseded[e.access]) return;
-      if (!w && !e.writes) return;  // read after read: no conflict
       if (p.dep_stamp == t.id) {
         // Already ordered after p; a covering write still supersedes p's access.
         if (w && region.contains(p.regions[e.access])) p.superseded[e.access] = 1;

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
+#include "engine/chunked_loop.hpp"
 #include "engine/generator.hpp"
 #include "engine/region_index.hpp"
 #include "engine/task_payload.hpp"
@@ -65,6 +67,9 @@ struct GroupRecord : Waitable {
 struct EngineOptions {
   std::int64_t window = 8192;
   WindowMode window_mode = WindowMode::Stall;
+  /// Threads that may generate at once: above 1, long parallel_for/select loops are cut into
+  /// chunks that idle workers expand ahead of the generation role (`help`).
+  int generators = 1;
 };
 
 /// Result of one `generate` call.
@@ -82,10 +87,15 @@ class Engine final : private GenerationSink {
   /// Starts an execution over `values` (which must outlive it). Not thread-safe with the rest.
   void start(const BoundValues& values);
 
-  /// Frees the records of retired tasks/groups, then generates up to `budget` tasks (fewer when
-  /// the window fills). Tasks with nothing to wait for are appended to `ready`. One caller at a
-  /// time (the generation role); concurrent with `complete`. Throws CompileError from the
-  /// generator and ExecutionError when an ABORT window would overflow.
+  /// Frees the records that `retire` handed back, so their slots can be reused. Call it before
+  /// taking the timestamp passed to `generate`: every task that freed a slot then ended before
+  /// the tasks that reuse it were generated, as the window's definition requires.
+  void reclaim();
+
+  /// Generates up to `budget` tasks (fewer when the window fills), stamped `now_ns`. Tasks with
+  /// nothing to wait for are appended to `ready`. One caller at a time (the generation role);
+  /// concurrent with `complete`. Throws CompileError from the generator and ExecutionError when an
+  /// ABORT window would overflow.
   GenerateResult generate(std::int64_t budget, std::int64_t now_ns,
                           std::vector<std::uint32_t>& ready);
 
@@ -96,10 +106,18 @@ class Engine final : private GenerationSink {
   /// Hands finished records back to the generation role (thread-safe).
   void retire(std::uint32_t slot);
 
+  /// True while a split loop has chunks that helpers could expand.
+  bool can_help() const noexcept { return split_active_.load(std::memory_order_relaxed); }
+  /// Expands one chunk of the current split loop ahead of the generation role (any thread,
+  /// concurrently with `generate`); false when there was nothing to do.
+  bool help();
+
   TaskRecord& task(std::uint32_t slot) noexcept {
     return chunks_[slot >> kChunkBits][slot & kChunkMask];
   }
   const Plan& plan() const noexcept { return plan_; }
+  /// Tasks committed in this execution (the next task id).
+  std::uint64_t tasks_generated() const noexcept { return next_id_; }
   std::int64_t window() const noexcept { return options_.window; }
   /// Live index entries (tests: memory is bounded by the window).
   std::size_t index_entries() const noexcept { return index_.size(); }
@@ -118,9 +136,14 @@ class Engine final : private GenerationSink {
   void chain_end() override;
   void group_begin() override;
   void group_end() override;
+  bool split_loop(const Generator& from, int loop_node, std::int64_t begin,
+                  std::int64_t end) override;
+
+  // Replays a chunk's buffered events, then generates the rest of it; returns false when it
+  // stopped early (budget or window), true when the chunk is finished.
+  bool replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& out);
 
   std::optional<std::uint32_t> allocate_slot();
-  void drain_retired();
   bool add_edge(RecordRef pred, std::uint32_t succ_slot);
   void finish(Waitable& w, std::vector<std::uint32_t>& ready);
   void member_done(std::uint32_t group, std::vector<std::uint32_t>& ready);
@@ -154,6 +177,9 @@ class Engine final : private GenerationSink {
   std::uint64_t next_id_ = 0;
   std::int64_t now_ns_ = 0;
   std::vector<std::uint32_t>* ready_out_ = nullptr;
+  std::shared_ptr<ChunkedLoop> split_;  ///< the loop being generated in chunks, if any
+  std::mutex split_mu_;                 ///< guards split_ against helpers reading it
+  std::atomic<bool> split_active_{false};
   RegionIndex index_;
   RegionIndex::Cells cells_;       ///< scratch for track_data
   std::vector<int> tensor_space_;  ///< space of each plan tensor

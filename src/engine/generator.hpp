@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/task_payload.hpp"
 #include "pto/wsp/workload/plan.hpp"
 
 namespace pto::wsp::engine {
+
+class Generator;
 
 /// Receives the generator's events in program order.
 ///   chain_begin / chain_end bracket a for_each loop or a sequential node;
@@ -26,13 +29,28 @@ class GenerationSink {
   virtual void chain_end() = 0;
   virtual void group_begin() = 0;
   virtual void group_end() = 0;
+  /// Offered a parallel_for/select loop whose outer range [begin, end) (rows of a two-variable
+  /// loop) is long: returning true takes over generating it (see Generator's range constructor);
+  /// the offering generator then stops and later resumes after the loop.
+  virtual bool split_loop(const Generator& /*from*/, int /*loop_node*/, std::int64_t /*begin*/,
+                          std::int64_t /*end*/) {
+    return false;
+  }
 };
 
 /// Walks a Plan with an explicit stack, so it can stop after any task and resume later; memory is
 /// proportional to the nesting depth, not to the number of tasks.
 class Generator {
  public:
-  Generator(const Plan& plan, const BoundValues& values);
+  /// Walks the whole plan; `splittable` lets it offer long loops to the sink.
+  Generator(const Plan& plan, const BoundValues& values, bool splittable = false);
+  /// Walks iterations [begin, end) of the outer index of `loop_node` (a parallel_for or select),
+  /// with the enclosing loop variables `vars` as the offering generator had them.
+  Generator(const Plan& plan, const BoundValues& values, int loop_node,
+            std::span<const std::int64_t> vars, std::int64_t begin, std::int64_t end);
+
+  /// Loops with at least this many outer iterations are offered to the sink.
+  static constexpr std::int64_t kMinSplitIterations = 64;
 
   /// Emits events until the next task would exceed `max_tasks` or find no room, or the workload
   /// is exhausted; returns the number of tasks committed. Throws CompileError for a bad view or
@@ -41,6 +59,8 @@ class Generator {
   bool done() const noexcept { return frames_.empty(); }
   /// The last `run` stopped because the sink had no room for a task.
   bool blocked() const noexcept { return blocked_; }
+  /// The loop variables as they are now (what a split loop's sub-generators start from).
+  std::span<const std::int64_t> vars() const noexcept { return vars_; }
 
  private:
   struct Frame {
@@ -51,10 +71,13 @@ class Generator {
     std::int64_t j = 0;  ///< loop: inner index (Ragged/Sparse)
     std::int64_t j_end = 0;
     std::int64_t row = 0;  ///< loop over one row: the row
+    bool preset = false;   ///< [i, i_end) given by the range constructor
   };
 
-  // Positions the loop at its first iteration (false: no iterations) or the next one.
-  bool loop_first(Frame& f, const PlanNode& n);
+  // Evaluates a loop's outer range into f.i/f.i_end; positions it at its first iteration from
+  // f.i (false: none) or at the next one.
+  void loop_range(Frame& f, const PlanNode& n);
+  bool loop_position(Frame& f, const PlanNode& n);
   bool loop_next(Frame& f, const PlanNode& n);
   bool inner_start(Frame& f, const PlanNode& n);
   void row_range(const PlanNode& n, std::int64_t r, std::int64_t& begin, std::int64_t& end) const;
@@ -66,6 +89,7 @@ class Generator {
   const BoundValues& values_;
   std::vector<std::int64_t> vars_;
   std::vector<Frame> frames_;
+  bool splittable_ = false;
   bool blocked_ = false;
 };
 

@@ -42,14 +42,20 @@ class ValidationSink final : public engine::GenerationSink {
   engine::TaskPayload payload_;
 };
 
+int resolved_threads(int requested) {
+  return requested > 0 ? requested
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 class CpuExecutor final : public Executor {
  public:
   CpuExecutor(Plan plan, CompileOptions options)
       : plan_(std::move(plan)),
         options_(std::move(options)),
-        engine_(plan_, engine::EngineOptions{options_.window.size, options_.window.mode}) {
-    int n = options_.threads;
-    if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        engine_(plan_, engine::EngineOptions{
+                           options_.window.size, options_.window.mode,
+                           options_.parallel_generation ? resolved_threads(options_.threads) : 1}) {
+    const int n = resolved_threads(options_.threads);
     options_.threads = n;
     low_water_ = static_cast<std::size_t>(2 * n);
     window_hysteresis_ = std::clamp<std::int64_t>(options_.window.size / 8, 1, 64);
@@ -137,6 +143,7 @@ class CpuExecutor final : public Executor {
     for (const WorkerLocal& l : local_) {
       s.workers.push_back(WorkerStats{l.tasks, l.busy_ns});
       s.generation_ns += l.generation_ns;
+      s.helper_chunks += l.helper_chunks;
     }
     return s;
   }
@@ -152,6 +159,7 @@ class CpuExecutor final : public Executor {
     std::int64_t tasks = 0;
     std::int64_t busy_ns = 0;
     std::int64_t generation_ns = 0;
+    std::int64_t helper_chunks = 0;
     std::vector<TaskEvent> log;
   };
 
@@ -186,8 +194,9 @@ class CpuExecutor final : public Executor {
   }
 
   bool finished_locked() const {
-    if (aborting_) return running_ == 0 && !generating_;
-    return gen_done_ && outstanding_ == 0 && !generating_;
+    if (helpers_ > 0 || generating_) return false;
+    if (aborting_) return running_ == 0;
+    return gen_done_ && outstanding_ == 0;
   }
 
   void finish_locked() {
@@ -259,6 +268,7 @@ class CpuExecutor final : public Executor {
         lk.unlock();
         engine::GenerateResult r;
         std::exception_ptr error;
+        engine_.reclaim();
         const std::int64_t t0 = now_ns();
         try {
           r = engine_.generate(kGenerationBatch, t0, ready);
@@ -306,6 +316,19 @@ class CpuExecutor final : public Executor {
         }
         continue;
       }
+      if (!aborting_ && generating_ && engine_.can_help()) {
+        // Nothing to run while another worker generates: expand chunks of a split loop ahead.
+        ++helpers_;
+        lk.unlock();
+        const std::int64_t t0 = now_ns();
+        const bool helped = engine_.help();
+        local_[static_cast<std::size_t>(w)].generation_ns += now_ns() - t0;
+        local_[static_cast<std::size_t>(w)].helper_chunks += helped ? 1 : 0;
+        lk.lock();
+        --helpers_;
+        // The program may have finished while we helped: the loop top then ends it.
+        if (helped || finished_locked()) continue;
+      }
       ++sleepers_;
       cv_work_.wait(lk);
       --sleepers_;
@@ -335,6 +358,7 @@ class CpuExecutor final : public Executor {
   std::int64_t freed_since_block_ = 0;
   std::int64_t window_hysteresis_ = 1;
   int sleepers_ = 0;
+  int helpers_ = 0;
   int running_ = 0;
   std::int64_t outstanding_ = 0;
   std::int64_t completions_ = 0;
