@@ -34,8 +34,8 @@ void RegionIndex::reset(std::vector<bool> exact) {
   for (std::size_t b = buckets_.size(); b-- > 0;) {
     free_buckets_.push_back(static_cast<std::int32_t>(b));
   }
-  std::fill(table_.begin(), table_.end(), 0);
-  if (table_.empty()) table_.assign(1024, 0);
+  std::fill(table_.begin(), table_.end(), Slot{});
+  if (table_.empty()) table_.assign(1024, Slot{});
   used_ = 0;
   live_ = 0;
 }
@@ -73,9 +73,12 @@ void RegionIndex::cells_of(int space, const Region& r, Cells& out) {
   }
   std::array<std::int64_t, kMaxRank> c = lo;
   for (std::int64_t k = 0; k < n; ++k) {
-    std::uint64_t h = mix(0, static_cast<std::uint64_t>(space));
-    for (int d = 0; d < rank; ++d) h = mix(h, static_cast<std::uint64_t>(c[d]));
-    if (h == 0) h = 1;  // 0 marks a free bucket
+    // Multiply-add the coordinates, then mix once: cheaper than mixing per dimension, and
+    // collisions only cost extra candidates.
+    std::uint64_t h = static_cast<std::uint64_t>(space) + 1;
+    for (int d = 0; d < rank; ++d) h = h * 0x100000001b3ull + static_cast<std::uint64_t>(c[d]);
+    h = mix(0, h);
+    if (h == 0) h = 1;  // 0 marks a free slot
     out.keys[static_cast<std::size_t>(out.count++)] = h;
     for (int d = rank - 1; d >= 0; --d) {
       if (++c[d] <= hi[d]) break;
@@ -87,22 +90,21 @@ void RegionIndex::cells_of(int space, const Region& r, Cells& out) {
 int RegionIndex::find(std::uint64_t key) const {
   const std::size_t mask = table_.size() - 1;
   for (std::size_t i = key & mask;; i = (i + 1) & mask) {
-    const std::int32_t b = table_[i];
-    if (b == 0) return -1;
-    if (buckets_[static_cast<std::size_t>(b - 1)].key == key) return b - 1;
+    if (table_[i].key == key) return table_[i].bucket;
+    if (table_[i].key == 0) return -1;
   }
 }
 
 void RegionIndex::grow() {
-  std::vector<std::int32_t> old;
+  std::vector<Slot> old;
   old.swap(table_);
-  table_.assign(old.size() * 2, 0);
+  table_.assign(old.size() * 2, Slot{});
   const std::size_t mask = table_.size() - 1;
-  for (std::int32_t b : old) {
-    if (b == 0) continue;
-    std::size_t i = buckets_[static_cast<std::size_t>(b - 1)].key & mask;
-    while (table_[i] != 0) i = (i + 1) & mask;
-    table_[i] = b;
+  for (const Slot& slot : old) {
+    if (slot.key == 0) continue;
+    std::size_t i = slot.key & mask;
+    while (table_[i].key != 0) i = (i + 1) & mask;
+    table_[i] = slot;
   }
 }
 
@@ -121,8 +123,8 @@ int RegionIndex::find_or_add(std::uint64_t key) {
   buckets_[static_cast<std::size_t>(b)].key = key;
   const std::size_t mask = table_.size() - 1;
   std::size_t i = key & mask;
-  while (table_[i] != 0) i = (i + 1) & mask;
-  table_[i] = b + 1;
+  while (table_[i].key != 0) i = (i + 1) & mask;
+  table_[i] = Slot{key, b};
   ++used_;
   return b;
 }
@@ -132,12 +134,12 @@ void RegionIndex::remove_bucket(int index) {
   const std::size_t mask = table_.size() - 1;
   const std::uint64_t key = buckets_[static_cast<std::size_t>(index)].key;
   std::size_t i = key & mask;
-  while (table_[i] != index + 1) i = (i + 1) & mask;
+  while (table_[i].key != key) i = (i + 1) & mask;
   std::size_t j = i;
   for (;;) {
     j = (j + 1) & mask;
-    if (table_[j] == 0) break;
-    const std::size_t home = buckets_[static_cast<std::size_t>(table_[j] - 1)].key & mask;
+    if (table_[j].key == 0) break;
+    const std::size_t home = table_[j].key & mask;
     // Move j back to i when its home is not cyclically in (i, j].
     const bool in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
     if (!in_range) {
@@ -145,7 +147,7 @@ void RegionIndex::remove_bucket(int index) {
       i = j;
     }
   }
-  table_[i] = 0;
+  table_[i] = Slot{};
   buckets_[static_cast<std::size_t>(index)].key = 0;
   free_buckets_.push_back(index);
   --used_;

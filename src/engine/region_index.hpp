@@ -71,7 +71,12 @@ class RegionIndex {
   void grow();
 
   std::vector<Space> spaces_;
-  std::vector<std::int32_t> table_;  ///< open addressing: bucket index + 1, 0 = empty
+  /// Open addressing; the key sits in the slot so a probe touches one cache line.
+  struct Slot {
+    std::uint64_t key = 0;  ///< 0: empty
+    std::int32_t bucket = -1;
+  };
+  std::vector<Slot> table_;
   std::vector<Bucket> buckets_;
   std::vector<std::int32_t> free_buckets_;
   std::size_t used_ = 0;
