@@ -19,7 +19,15 @@ namespace pto::wsp::engine {
 /// One chunk: a sub-generator over part of the loop and the events a helper buffered from it.
 class ChunkJob final : public GenerationSink {
  public:
-  enum class Event : std::uint8_t { Task, ChainBegin, ChainEnd, GroupBegin, GroupEnd };
+  enum class Event : std::uint8_t {
+    Task,
+    ChainBegin,
+    ChainEnd,
+    GroupBegin,
+    GroupEnd,
+    ItemBegin,
+    ItemEnd
+  };
   static constexpr std::size_t kBufferLimit = 512;  ///< tasks a helper may buffer per chunk
 
   ChunkJob(const Plan& plan, const BoundValues& values, int node,
@@ -59,6 +67,8 @@ class ChunkJob final : public GenerationSink {
   void chain_end() override { events.push_back(Event::ChainEnd); }
   void group_begin() override { events.push_back(Event::GroupBegin); }
   void group_end() override { events.push_back(Event::GroupEnd); }
+  void item_begin() override { events.push_back(Event::ItemBegin); }
+  void item_end() override { events.push_back(Event::ItemEnd); }
 };
 
 class ChunkedLoop {

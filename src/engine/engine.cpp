@@ -215,6 +215,12 @@ bool Engine::replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& ou
       case ChunkJob::Event::GroupEnd:
         group_end();
         continue;
+      case ChunkJob::Event::ItemBegin:
+        item_begin();
+        continue;
+      case ChunkJob::Event::ItemEnd:
+        item_end();
+        continue;
     }
     break;  // stopped at a task: budget or window
   }
@@ -315,6 +321,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
 
 void Engine::commit_task() {
   const std::uint32_t slot = pending_slot_;
+  last_slot_ = slot;
   TaskRecord& t = task(slot);
   t.id = next_id_++;
   t.gen_ns = now_ns_;
@@ -328,16 +335,30 @@ void Engine::commit_task() {
     record(t.group | kGroupBit).pending.fetch_add(1, std::memory_order_relaxed);
   }
   for (const Gate& gate : gate_stack_) {
-    if (gate.group == kNone) continue;
-    GroupRecord& g = group(gate.group);
-    if (g.serial != gate.serial) continue;  // finished and recycled
-    add_edge(gate.group | kGroupBit, slot);
+    if (gate.ref == kNone) continue;
+    if (gate.is_task) {
+      TaskRecord& p = task(gate.ref);
+      if (p.id != gate.stamp || p.dep_stamp == t.id) continue;  // recycled, or already waited on
+      p.dep_stamp = t.id;
+      if (add_edge(gate.ref, slot)) t.deps.push_back(p.id);
+    } else if (group(gate.ref).serial == gate.stamp) {  // else finished and recycled
+      add_edge(gate.ref | kGroupBit, slot);
+    }
   }
   track_data(t, slot);
   if (t.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     t.ready_ns = now_ns_;
     ready_out_->push_back(slot);
   }
+}
+
+void Engine::item_begin() {
+  gate_stack_.push_back(chains_.back().last);
+}
+
+void Engine::item_end() {
+  gate_stack_.pop_back();
+  chains_.back().last = Gate{last_slot_, true, task(last_slot_).id};
 }
 
 void Engine::chain_begin() {
@@ -383,7 +404,7 @@ void Engine::group_end() {
   group_stack_.pop_back();
   gate_stack_.pop_back();
   GroupRecord& rec = group(g);
-  chains_.back().last = Gate{g, rec.serial};
+  chains_.back().last = Gate{g, false, rec.serial};
   member_done(g, *ready_out_);
 }
 

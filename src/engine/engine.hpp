@@ -136,6 +136,8 @@ class Engine final : private GenerationSink {
   void chain_end() override;
   void group_begin() override;
   void group_end() override;
+  void item_begin() override;
+  void item_end() override;
   bool split_loop(const Generator& from, int loop_node, std::int64_t begin,
                   std::int64_t end) override;
 
@@ -163,9 +165,11 @@ class Engine final : private GenerationSink {
   std::vector<std::uint32_t> free_groups_;
 
   // Generation role state.
+  /// What a body waits for: the previous body's group, or (an item) its single task.
   struct Gate {
-    std::uint32_t group = kNone;
-    std::uint32_t serial = 0;
+    std::uint32_t ref = kNone;  ///< group id or task slot
+    bool is_task = false;
+    std::uint64_t stamp = 0;  ///< group serial or task id: a mismatch means finished and reused
   };
   struct Chain {
     Gate last;  ///< the previous group of the chain
@@ -174,6 +178,7 @@ class Engine final : private GenerationSink {
   std::vector<std::uint32_t> group_stack_;  ///< open groups, innermost last
   std::vector<Gate> gate_stack_;            ///< the gate each open group waits for
   std::uint32_t pending_slot_ = kNone;      ///< slot handed out by next_payload
+  std::uint32_t last_slot_ = kNone;         ///< the task committed last (an item's task)
   std::uint64_t next_id_ = 0;
   std::int64_t now_ns_ = 0;
   std::vector<std::uint32_t>* ready_out_ = nullptr;

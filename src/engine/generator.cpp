@@ -148,6 +148,23 @@ void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node) {
   sink.commit_task();
 }
 
+// A chain body that is a single task is an item (no group needed); any other body is a group.
+void Generator::begin_body(GenerationSink& sink, int body) const {
+  if (plan_.nodes[static_cast<std::size_t>(body)].kind == NodeKind::Task) {
+    sink.item_begin();
+  } else {
+    sink.group_begin();
+  }
+}
+
+void Generator::end_body(GenerationSink& sink, int body) const {
+  if (plan_.nodes[static_cast<std::size_t>(body)].kind == NodeKind::Task) {
+    sink.item_end();
+  } else {
+    sink.group_end();
+  }
+}
+
 std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
   std::int64_t committed = 0;
   blocked_ = false;
@@ -191,10 +208,11 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
       case NodeKind::Sequential: {
         const int s = f.stage++;
         if (s == 0) sink.chain_begin();
-        if (s > 0) sink.group_end();
+        if (s > 0) end_body(sink, n.children[static_cast<std::size_t>(s - 1)]);
         if (s < static_cast<int>(n.children.size())) {
-          sink.group_begin();
-          frames_.push_back(Frame{n.children[static_cast<std::size_t>(s)]});
+          const int child = n.children[static_cast<std::size_t>(s)];
+          begin_body(sink, child);
+          frames_.push_back(Frame{child});
         } else {
           sink.chain_end();
           frames_.pop_back();
@@ -219,11 +237,11 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
           }
           more = loop_position(f, n);
         } else {
-          if (chain) sink.group_end();
+          if (chain) end_body(sink, n.body);
           more = loop_next(f, n);
         }
         if (more) {
-          if (chain) sink.group_begin();
+          if (chain) begin_body(sink, n.body);
           frames_.push_back(Frame{n.body});
         } else {
           if (chain) sink.chain_end();

@@ -29,6 +29,11 @@ class GenerationSink {
   virtual void chain_end() = 0;
   virtual void group_begin() = 0;
   virtual void group_end() = 0;
+  /// A body of a chain that is exactly one task (the task comes in between): the sink may gate
+  /// the task on the previous body and let later bodies wait for the task itself, without a
+  /// group. By default it is a group like any other.
+  virtual void item_begin() { group_begin(); }
+  virtual void item_end() { group_end(); }
   /// Offered a parallel_for/select loop whose outer range [begin, end) (rows of a two-variable
   /// loop) is long: returning true takes over generating it (see Generator's range constructor);
   /// the offering generator then stops and later resumes after the loop.
@@ -84,6 +89,8 @@ class Generator {
   void set_vars(const Frame& f, const PlanNode& n);
   std::int64_t eval(const ExprProgram& p, const PlanNode& where) const;
   void emit_task(GenerationSink& sink, const PlanNode& n, int node);
+  void begin_body(GenerationSink& sink, int body) const;
+  void end_body(GenerationSink& sink, int body) const;
 
   const Plan& plan_;
   const BoundValues& values_;

@@ -154,6 +154,23 @@ TEST_F(Dependencies, SequentialIsABarrierWhileCombineOverlapsTileByTile) {
   EXPECT_GE(barrier[3].start_ns, barrier[1].end_ns);
 }
 
+TEST_F(Dependencies, SingleTaskBodiesOfAChainWaitForThePreviousTask) {
+  // Bodies that are one task are tracked without a group: each waits for the task before it,
+  // and the log lists that task among its dependencies.
+  Workload w = sequential({task(rd, {}, {X.slice(0, 1), 3000}),
+                           for_each(Dense(5), "i",
+                                    [&](Var i) {
+                                      return task(rd, {i}, {X.slice(i + 1, i + 2), 3000});
+                                    }),
+                           task(rd, {}, {X.slice(9, 10), 0})});
+  auto log = run_logged(w, values());
+  ASSERT_EQ(log.size(), 7u);
+  for (std::size_t k = 1; k < log.size(); ++k) {
+    EXPECT_GE(log[k].start_ns, log[k - 1].end_ns) << "task " << k;
+  }
+  for (std::size_t k = 2; k < 6; ++k) EXPECT_TRUE(has_dep(log[k], k - 1)) << "task " << k;
+}
+
 TEST_F(Dependencies, NestedChainsWaitForTheWholePreviousBody) {
   Workload w = for_each(Dense(3), "i", [&](Var i) {
     return sequential({for_each(Dense(2), "j",
