@@ -131,6 +131,7 @@ BENCHMARK_CAPTURE(BM_PtoWsp, Independent, Shape::Independent)
 BENCHMARK_CAPTURE(BM_TbbFlowGraph, Independent, Shape::Independent)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_OpenMpTasks, Independent, Shape::Independent)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_PtoWsp, Chain, Shape::Chain)->Apply(args);
+BENCHMARK_CAPTURE(BM_PtoWsp, ChainNoData, Shape::ChainNoData)->Apply(args);
 BENCHMARK_CAPTURE(BM_TbbFlowGraph, Chain, Shape::Chain)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_OpenMpTasks, Chain, Shape::Chain)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_PtoWsp, CombineRaw, Shape::CombineRaw)->Apply(args);

@@ -9,7 +9,7 @@
 
 namespace pto::wsp::bench {
 
-enum class Shape { Independent, Chain, CombineRaw, Attention };
+enum class Shape { Independent, Chain, ChainNoData, CombineRaw, Attention };
 
 struct Instance {
   Workload workload;
@@ -47,6 +47,13 @@ inline Instance make(Shape shape, std::int64_t n) {
       values.set("n", rows * kCols).set_tensor("Y", y);
       Workload wl = for_each(DenseDyn("n"), "i",
                              [&](Var i) { return task(w, {i}, {Y[i / kCols][i % kCols]}); });
+      return Instance{wl, values, y};
+    }
+    case Shape::ChainNoData: {
+      // The chain with no tensor arguments: structure only, as the peers' graphs are.
+      Kernel k = empty_kernel("k", {});
+      values.set("n", n / kCols * kCols);
+      Workload wl = for_each(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {}); });
       return Instance{wl, values, y};
     }
     case Shape::CombineRaw: {
