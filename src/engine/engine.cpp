@@ -80,6 +80,7 @@ void Engine::start(const BoundValues& values) {
     TaskRecord& t = task(s);
     t.successors.clear();
     t.done = false;
+    t.id = kNoTask;
     t.index_keys.clear();
     free_slots_.push_back(s);
   }
@@ -140,7 +141,9 @@ void Engine::reclaim() {
       TaskRecord& t = task(r);
       index_.erase(t.id, t.index_keys);
       t.index_keys.clear();
-      t.done = false;
+      // Gates that still name this slot compare ids: a freed record must match none of them
+      // (it stays `done` until the next task is committed into it).
+      t.id = kNoTask;
       free_slots_.push_back(r);
     }
   }

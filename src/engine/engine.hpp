@@ -37,6 +37,7 @@ class SpinLock {
 using RecordRef = std::uint32_t;
 inline constexpr RecordRef kGroupBit = 0x80000000u;
 inline constexpr std::uint32_t kNone = 0xffffffffu;
+inline constexpr std::uint64_t kNoTask = ~0ull;  ///< the id of a free task record
 
 /// State shared by task and group records: who waits for it, and whether it is done.
 struct Waitable {
