@@ -29,6 +29,7 @@ void RegionIndex::reset(std::vector<bool> exact) {
   for (Bucket& b : buckets_) {
     b.entries.clear();
     b.key = 0;
+    b.wide_space = -1;
   }
   free_buckets_.clear();
   for (std::size_t b = buckets_.size(); b-- > 0;) {
@@ -45,6 +46,7 @@ void RegionIndex::cells_of(int space, const Region& r, Cells& out) {
   out.space = space;
   out.count = 0;
   out.wide = false;
+  out.probed = false;
   const int rank = s.exact ? r.rank : 1;
   std::array<std::int64_t, kMaxRank> lo{}, hi{};
   for (int d = 0; d < rank; ++d) {
@@ -149,34 +151,46 @@ void RegionIndex::remove_bucket(int index) {
   }
   table_[i] = Slot{};
   buckets_[static_cast<std::size_t>(index)].key = 0;
+  buckets_[static_cast<std::size_t>(index)].wide_space = -1;
   free_buckets_.push_back(index);
   --used_;
 }
 
 void RegionIndex::insert(const Cells& cells, const AccessEntry& e,
                          std::vector<std::uint64_t>& keys) {
-  const auto add = [&](std::uint64_t key) {
-    buckets_[static_cast<std::size_t>(find_or_add(key))].entries.push_back(e);
+  const auto add = [&](std::uint64_t key, int known) {
+    // A bucket the query found is still there: nothing is removed between query and insert.
+    const int b = known >= 0 ? known : find_or_add(key);
+    buckets_[static_cast<std::size_t>(b)].entries.push_back(e);
     keys.push_back(key);
     ++live_;
+    return b;
   };
   if (cells.wide) {
-    add(wide_key(cells.space));
+    const int b = add(wide_key(cells.space), -1);
+    buckets_[static_cast<std::size_t>(b)].wide_space = cells.space;
+    ++spaces_[static_cast<std::size_t>(cells.space)].wide_entries;
     return;
   }
-  for (int k = 0; k < cells.count; ++k) add(cells.keys[static_cast<std::size_t>(k)]);
+  for (int k = 0; k < cells.count; ++k) {
+    add(cells.keys[static_cast<std::size_t>(k)],
+        cells.probed ? cells.bucket[static_cast<std::size_t>(k)] : -1);
+  }
 }
 
 void RegionIndex::erase(std::uint64_t task_id, const std::vector<std::uint64_t>& keys) {
   for (std::uint64_t key : keys) {
     const int b = find(key);
     if (b < 0) continue;  // already emptied by an earlier key of the same task
-    auto& entries = buckets_[static_cast<std::size_t>(b)].entries;
+    Bucket& bucket = buckets_[static_cast<std::size_t>(b)];
+    auto& entries = bucket.entries;
     for (std::size_t i = 0; i < entries.size();) {
       if (entries[i].task_id == task_id) {
         entries[i] = entries.back();
         entries.pop_back();
         --live_;
+        if (bucket.wide_space >= 0)
+          --spaces_[static_cast<std::size_t>(bucket.wide_space)].wide_entries;
       } else {
         ++i;
       }

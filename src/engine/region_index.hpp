@@ -37,13 +37,17 @@ class RegionIndex {
     int count = 0;      ///< keys used
     bool wide = false;  ///< more than kMaxCells cells: stored in (and queries scan) the wide list
     std::array<std::uint64_t, kMaxCells> keys{};
+    /// Filled by for_each_candidate: the bucket of each key (-1: none yet), so that an insert
+    /// right after the query needs no second probe.
+    bool probed = false;
+    std::array<std::int32_t, kMaxCells> bucket{};
   };
   void cells_of(int space, const Region& r, Cells& out);
 
   /// Calls visit(entry) for every entry whose cells meet these (a superset of the entries that
   /// overlap the region). An entry may be visited more than once.
   template <typename Visit>
-  void for_each_candidate(const Cells& cells, Visit&& visit);
+  void for_each_candidate(Cells& cells, Visit&& visit);
 
   /// Adds an entry under `cells`; appends the keys used to `keys` (for `erase`).
   void insert(const Cells& cells, const AccessEntry& e, std::vector<std::uint64_t>& keys);
@@ -59,10 +63,12 @@ class RegionIndex {
     bool exact = true;
     bool shaped = false;  ///< cell sizes chosen
     std::array<int, kMaxRank> shift{};
+    std::int64_t wide_entries = 0;  ///< entries in the wide list (queries skip it when 0)
   };
   struct Bucket {
     std::uint64_t key = 0;
     std::vector<AccessEntry> entries;
+    int wide_space = -1;  ///< the space whose wide list this is, or -1
   };
 
   int find(std::uint64_t key) const;  ///< bucket index or -1
@@ -87,20 +93,26 @@ class RegionIndex {
 std::uint64_t wide_key(int space) noexcept;
 
 template <typename Visit>
-void RegionIndex::for_each_candidate(const Cells& cells, Visit&& visit) {
-  const auto scan = [&](std::uint64_t key) {
-    const int b = find(key);
+void RegionIndex::for_each_candidate(Cells& cells, Visit&& visit) {
+  const auto scan = [&](int b) {
     if (b < 0) return;
     for (const AccessEntry& e : buckets_[static_cast<std::size_t>(b)].entries) visit(e);
   };
-  scan(wide_key(cells.space));
+  if (spaces_[static_cast<std::size_t>(cells.space)].wide_entries > 0) {
+    scan(find(wide_key(cells.space)));
+  }
   if (cells.wide) {  // every bucket of the space may hold an overlapping entry
     for (const Bucket& b : buckets_) {
       for (const AccessEntry& e : b.entries) visit(e);
     }
     return;
   }
-  for (int k = 0; k < cells.count; ++k) scan(cells.keys[static_cast<std::size_t>(k)]);
+  for (int k = 0; k < cells.count; ++k) {
+    const int b = find(cells.keys[static_cast<std::size_t>(k)]);
+    cells.bucket[static_cast<std::size_t>(k)] = b;
+    scan(b);
+  }
+  cells.probed = true;
 }
 
 }  // namespace pto::wsp::engine
