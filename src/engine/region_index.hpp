@@ -27,6 +27,7 @@ struct AccessEntry {
 class RegionIndex {
  public:
   static constexpr int kMaxCells = 16;
+  static constexpr int kMinInnerShift = 3;  ///< innermost cells span at least 2^3 elements
 
   /// Forgets everything; `exact[s]` says whether space s compares root coordinates.
   void reset(std::vector<bool> exact);
