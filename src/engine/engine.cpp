@@ -328,7 +328,6 @@ void Engine::commit_task() {
   TaskRecord& t = task(slot);
   t.id = next_id_++;
   t.gen_ns = now_ns_;
-  t.ready_ns = 0;
   t.deps.clear();
   t.dep_stamp = ~0ull;
   t.done = false;
@@ -350,7 +349,6 @@ void Engine::commit_task() {
   }
   track_data(t, slot);
   if (t.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    t.ready_ns = now_ns_;
     ready_out_->push_back(slot);
   }
 }

@@ -57,7 +57,8 @@ struct TaskRecord : Waitable {
   std::vector<std::uint64_t> index_keys;  ///< where its accesses sit in the index
   std::vector<std::uint64_t> deps;        ///< ids of the tasks it waited for (data deps)
   std::uint64_t dep_stamp = ~0ull;        ///< last task that took an edge to this one
-  std::int64_t gen_ns = 0, ready_ns = 0;
+  std::int64_t gen_ns = 0;    ///< when the engine committed it (the `generate` timestamp)
+  std::int64_t ready_ns = 0;  ///< when the backend received it as ready (the backend's clock)
 };
 
 /// One body of a for_each or one child of a sequential: done when every member is done.

@@ -53,6 +53,10 @@ TEST_F(Dependencies, ReadAfterWriteWaitsForTheWriter) {
   ASSERT_EQ(log.size(), 2u);
   EXPECT_TRUE(has_dep(log[1], 0));
   EXPECT_GE(log[1].start_ns, log[0].end_ns);
+  // Timestamps are ordered: generated, ready (after the writer ended), started.
+  EXPECT_GE(log[1].ready_ns, log[0].end_ns);
+  EXPECT_GE(log[1].start_ns, log[1].ready_ns);
+  EXPECT_GE(log[0].ready_ns, log[0].gen_ns);
 }
 
 TEST_F(Dependencies, WriteAfterReadWaitsForTheReader) {

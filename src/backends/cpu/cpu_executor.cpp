@@ -170,7 +170,13 @@ class CpuExecutor final : public Executor {
 
   // Called with mu_ held.
   void push_ready(std::vector<std::uint32_t>& ready) {
-    for (std::uint32_t s : ready) ready_.push_back(s);
+    // Tasks become ready in the engine (at generation or when their last predecessor ends); the
+    // ready time is stamped here, where the clock lives.
+    const std::int64_t now = ready.empty() ? 0 : now_ns();
+    for (std::uint32_t s : ready) {
+      engine_.task(s).ready_ns = now;
+      ready_.push_back(s);
+    }
     const std::size_t wake =
         std::min<std::size_t>(ready.size(), static_cast<std::size_t>(sleepers_));
     for (std::size_t i = 0; i < wake; ++i) cv_work_.notify_one();
