@@ -20,7 +20,7 @@ std::int64_t drain(engine::Engine& e) {
     tasks += r.tasks;
     while (!ready.empty()) {
       for (std::uint32_t s : ready) {
-        e.complete(s, next);
+        e.complete(s, 0, next);
         e.retire(s);
       }
       ready.swap(next);

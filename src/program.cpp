@@ -1,4 +1,4 @@
-// compile() and the Program facade over the backends.
+// compile(), the Program facade over the backends, and the schedule combinators on Workload.
 #include "pto/wsp/program.hpp"
 
 #include <fmt/format.h>
@@ -6,12 +6,32 @@
 #include "backends/cpu/cpu_executor.hpp"
 #include "engine/executor.hpp"
 #include "pto/wsp/core/error.hpp"
+#include "pto/wsp/trace.hpp"
 
 namespace pto::wsp {
+namespace {
 
-Program::Program(Plan plan, CompileOptions options) {
+// The schedule's task_graph window and the compile options' window are two ways to say one
+// thing: either may be given, or both if they agree.
+TaskWindow resolve_window(const Schedule& schedule, const CompileOptions& options) {
+  const auto& s = schedule.window();
+  const auto& o = options.window;
+  if (s && o && !(*s == *o)) {
+    throw ScheduleError(
+        fmt::format("the task window is set twice: task_graph(TaskWindow({})) in the schedule and "
+                    "CompileOptions::window = TaskWindow({}); set it in one place",
+                    s->size, o->size));
+  }
+  return s ? *s : o.value_or(TaskWindow{});
+}
+
+}  // namespace
+
+Program::Program(Plan plan, Schedule schedule, CompileOptions options) {
+  schedule.validate();
+  options.window = resolve_window(schedule, options);
   if (options.target == "cpu") {
-    impl_ = cpu::make_executor(std::move(plan), std::move(options));
+    impl_ = cpu::make_executor(std::move(plan), std::move(schedule), std::move(options));
   } else {
     throw CompileError(
         fmt::format("compile: unknown target '{}' (available: cpu)", options.target));
@@ -40,25 +60,64 @@ const std::vector<TaskEvent>& Program::task_log() const {
 const Plan& Program::plan() const {
   return impl_->plan();
 }
+const Schedule& Program::schedule() const {
+  return impl_->schedule();
+}
 const CompileOptions& Program::options() const {
   return impl_->options();
 }
 
-Program compile(const Workload& workload, CompileOptions options) {
-  Plan plan = lower(workload, options.registry);
-  return Program(std::move(plan), std::move(options));
+Trace Program::trace() const {
+  if (!options().record_tasks) {
+    throw ExecutionError(
+        "trace(): the program keeps no task log; compile with record_tasks = true");
+  }
+  Trace t;
+  t.stats = stats();
+  t.backend = t.stats.backend;
+  t.workload = plan().type;
+  t.schedule = schedule().to_string();
+  for (std::size_t w = 0; w < t.stats.workers.size(); ++w) {
+    std::string queues;
+    for (int q : t.stats.workers[w].queues) {
+      queues += fmt::format("{}{}", queues.empty() ? "" : ", ", q);
+    }
+    t.worker_names.push_back(fmt::format("worker {} (queue{} {})", w,
+                                         t.stats.workers[w].queues.size() > 1 ? "s" : "", queues));
+  }
+  t.tasks = task_log();
+  return t;
 }
 
-std::string ProgramStats::to_string() const {
-  std::string out = fmt::format("tasks {}  makespan {:.3f} ms  generation {:.3f} ms", tasks,
-                                makespan_ns / 1e6, generation_ns / 1e6);
-  if (helper_chunks > 0) out += fmt::format(" ({} chunks by helpers)", helper_chunks);
-  for (std::size_t w = 0; w < workers.size(); ++w) {
-    const double util = makespan_ns > 0 ? 100.0 * workers[w].busy_ns / makespan_ns : 0.0;
-    out += fmt::format("\n  worker {}: {} tasks, {:.3f} ms busy ({:.0f}%)", w, workers[w].tasks,
-                       workers[w].busy_ns / 1e6, util);
-  }
-  return out;
+Program compile(const Workload& workload, const Schedule& schedule, CompileOptions options) {
+  Plan plan = lower(workload, options.registry);
+  return Program(std::move(plan), schedule, std::move(options));
+}
+
+Program compile(const Workload& workload, CompileOptions options) {
+  return compile(workload, Schedule{}, std::move(options));
+}
+
+ScheduledWorkload Workload::dispatch(DispatchPolicy policy) const {
+  return ScheduledWorkload(*this, Schedule{}.dispatch(std::move(policy)));
+}
+ScheduledWorkload Workload::queues(int n) const {
+  return ScheduledWorkload(*this, Schedule{}.queues(n));
+}
+ScheduledWorkload Workload::streams(int n) const {
+  return ScheduledWorkload(*this, Schedule{}.streams(n));
+}
+ScheduledWorkload Workload::stream_by(Key key) const {
+  return ScheduledWorkload(*this, Schedule{}.stream_by(std::move(key)));
+}
+ScheduledWorkload Workload::timing(TimingPolicy policy) const {
+  return ScheduledWorkload(*this, Schedule{}.timing(policy));
+}
+ScheduledWorkload Workload::task_graph(TaskWindow window) const {
+  return ScheduledWorkload(*this, Schedule{}.task_graph(window));
+}
+ScheduledWorkload Workload::issue(IssuePolicy policy) const {
+  return ScheduledWorkload(*this, Schedule{}.issue(std::move(policy)));
 }
 
 }  // namespace pto::wsp

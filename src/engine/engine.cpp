@@ -5,10 +5,17 @@
 
 #include <fmt/format.h>
 
+#include "engine/dispatcher.hpp"
 #include "pto/wsp/core/error.hpp"
 
 namespace pto::wsp::engine {
 namespace {
+
+void raise_to(std::atomic<std::int64_t>& a, std::int64_t v) {
+  std::int64_t cur = a.load(std::memory_order_relaxed);
+  while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
 
 constexpr std::size_t kMaxGroupChunks = 1 << 16;
 
@@ -102,6 +109,8 @@ void Engine::start(const BoundValues& values) {
   group_stack_.clear();
   gate_stack_.clear();
   next_id_ = 0;
+  critical_path_.store(0, std::memory_order_relaxed);
+  if (options_.dispatcher) options_.dispatcher->start(values);
   std::vector<bool> exact;
   tensor_space_ = alias_spaces(values, exact);
   index_.reset(std::move(exact));
@@ -282,7 +291,10 @@ TaskPayload& Engine::next_payload() {
 bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
   Waitable& p = record(pred);
   std::lock_guard<SpinLock> lock(p.lock);
-  if (p.done) return false;
+  if (p.done) {
+    raise_to(task(succ_slot).path, p.path.load(std::memory_order_relaxed));
+    return false;
+  }
   p.successors.push_back(succ_slot);
   task(succ_slot).pending.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -324,9 +336,18 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
 
 void Engine::commit_task() {
   const std::uint32_t slot = pending_slot_;
-  last_slot_ = slot;
   TaskRecord& t = task(slot);
+  if (options_.dispatcher) {
+    // First, so that a key that fails leaves nothing linked.
+    const Placement p = options_.dispatcher->place(t.payload, next_id_);
+    t.home_queue = t.queue = p.queue;
+    t.stream = p.stream;
+    t.stream_seq = p.stream_seq;
+    t.priority = p.priority;
+  }
+  last_slot_ = slot;
   t.id = next_id_++;
+  t.path.store(0, std::memory_order_relaxed);
   t.gen_ns = now_ns_;
   t.deps.clear();
   t.dep_stamp = ~0ull;
@@ -391,6 +412,7 @@ void Engine::group_begin() {
   GroupRecord& rec = group(g);
   rec.pending.store(1, std::memory_order_relaxed);  // released by group_end
   rec.done = false;
+  rec.path.store(0, std::memory_order_relaxed);
   rec.successors.clear();
   rec.group = group_stack_.empty() ? kNone : group_stack_.back();
   if (rec.group != kNone) {
@@ -412,7 +434,9 @@ void Engine::group_end() {
 void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready) {
   std::lock_guard<SpinLock> lock(w.lock);
   w.done = true;
+  const std::int64_t path = w.path.load(std::memory_order_relaxed);
   for (RecordRef s : w.successors) {
+    raise_to(task(s).path, path);  // before the release, so a ready task's path is final
     if (task(s).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
   }
   w.successors.clear();
@@ -422,14 +446,24 @@ void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
   GroupRecord& rec = group(g);
   if (rec.pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   finish(rec, ready);
-  if (rec.group != kNone) member_done(rec.group, ready);
+  if (rec.group != kNone) {
+    raise_to(group(rec.group).path, rec.path.load(std::memory_order_relaxed));
+    member_done(rec.group, ready);
+  }
   retire(g | kGroupBit);
 }
 
-void Engine::complete(std::uint32_t slot, std::vector<std::uint32_t>& ready) {
+void Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
+                      std::vector<std::uint32_t>& ready) {
   TaskRecord& t = task(slot);
+  const std::int64_t path = t.path.load(std::memory_order_relaxed) + duration_ns;
+  t.path.store(path, std::memory_order_relaxed);
+  raise_to(critical_path_, path);
   finish(t, ready);
-  if (t.group != kNone) member_done(t.group, ready);
+  if (t.group != kNone) {
+    raise_to(group(t.group).path, path);
+    member_done(t.group, ready);
+  }
 }
 
 }  // namespace pto::wsp::engine

@@ -19,6 +19,8 @@
 
 namespace pto::wsp::engine {
 
+class Dispatcher;
+
 /// A lock for a few instructions of work (appending a successor, marking a record done).
 class SpinLock {
  public:
@@ -46,6 +48,9 @@ struct Waitable {
   bool done = false;                  ///< guarded by lock
   std::vector<RecordRef> successors;  ///< guarded by lock
   std::uint32_t group = kNone;        ///< enclosing group (its pending counts this record)
+  /// Critical path: for a task, the longest chain of kernel time ending at its start (its end,
+  /// once complete); for a group, the longest ending at any finished member.
+  std::atomic<std::int64_t> path{0};
 };
 
 /// One generated, unretired task.
@@ -59,6 +64,14 @@ struct TaskRecord : Waitable {
   std::uint64_t dep_stamp = ~0ull;        ///< last task that took an edge to this one
   std::int64_t gen_ns = 0;    ///< when the engine committed it (the `generate` timestamp)
   std::int64_t ready_ns = 0;  ///< when the backend received it as ready (the backend's clock)
+  // Placement, fixed at generation (engine/dispatcher.hpp).
+  int home_queue = 0;
+  int stream = -1;
+  std::uint64_t stream_seq = 0;
+  std::int64_t priority = 0;
+  // Release, stamped by the scheduler core.
+  int queue = 0;  ///< the queue that released it (differs from home_queue when stolen)
+  std::int64_t issue_ns = 0, issue_seq = 0, issue_group = 0;
 };
 
 /// One body of a for_each or one child of a sequential: done when every member is done.
@@ -72,6 +85,8 @@ struct EngineOptions {
   /// Threads that may generate at once: above 1, long parallel_for/select loops are cut into
   /// chunks that idle workers expand ahead of the generation role (`help`).
   int generators = 1;
+  /// Places each task on a queue and stream as it is committed (generation role only).
+  Dispatcher* dispatcher = nullptr;
 };
 
 /// Result of one `generate` call.
@@ -101,9 +116,15 @@ class Engine final : private GenerationSink {
   GenerateResult generate(std::int64_t budget, std::int64_t now_ns,
                           std::vector<std::uint32_t>& ready);
 
-  /// Marks task `slot` finished: releases its successors (appended to `ready`) and its groups.
-  /// Thread-safe; the slot is freed by a later `generate` once `retire` handed it back.
-  void complete(std::uint32_t slot, std::vector<std::uint32_t>& ready);
+  /// Marks task `slot` finished after `duration_ns` of kernel time: releases its successors
+  /// (appended to `ready`) and its groups. Thread-safe; the slot is freed by a later `generate`
+  /// once `retire` handed it back.
+  void complete(std::uint32_t slot, std::int64_t duration_ns, std::vector<std::uint32_t>& ready);
+
+  /// The longest chain of dependent tasks finished so far (summed kernel time).
+  std::int64_t critical_path_ns() const noexcept {
+    return critical_path_.load(std::memory_order_relaxed);
+  }
 
   /// Hands finished records back to the generation role (thread-safe).
   void retire(std::uint32_t slot);
@@ -187,6 +208,7 @@ class Engine final : private GenerationSink {
   std::shared_ptr<ChunkedLoop> split_;  ///< the loop being generated in chunks, if any
   std::mutex split_mu_;                 ///< guards split_ against helpers reading it
   std::atomic<bool> split_active_{false};
+  std::atomic<std::int64_t> critical_path_{0};
   RegionIndex index_;
   RegionIndex::Cells cells_;       ///< scratch for track_data
   std::vector<int> tensor_space_;  ///< space of each plan tensor

@@ -16,6 +16,7 @@ class Executor {
   virtual ProgramStats stats() const = 0;
   virtual const std::vector<TaskEvent>& task_log() const = 0;
   virtual const Plan& plan() const = 0;
+  virtual const Schedule& schedule() const = 0;
   virtual const CompileOptions& options() const = 0;
 };
 

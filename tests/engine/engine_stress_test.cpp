@@ -86,7 +86,7 @@ TEST(EngineStress, RandomCompletionOrdersSmallWindowsAndBudgetsAlwaysFinish) {
         }
         seen[t.id] = true;
         finished.push_back(t.id);
-        e.complete(slot, ready);
+        e.complete(slot, 0, ready);
         e.retire(slot);
       }
       ASSERT_TRUE(exhausted) << "seed " << seed;

@@ -195,7 +195,7 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
     most_entries = std::max(most_entries, e.index_entries());
     while (!ready.empty()) {
       for (std::uint32_t s : ready) {
-        e.complete(s, next);
+        e.complete(s, 0, next);
         e.retire(s);
       }
       ready.swap(next);

@@ -8,7 +8,6 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -17,8 +16,10 @@
 
 #include <fmt/format.h>
 
+#include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
 #include "engine/generator.hpp"
+#include "engine/scheduler.hpp"
 #include "pto/wsp/core/error.hpp"
 
 namespace pto::wsp::cpu {
@@ -30,16 +31,19 @@ using engine::TaskRecord;
 // Checks every view of every task without tracking or running anything.
 class ValidationSink final : public engine::GenerationSink {
  public:
+  explicit ValidationSink(const engine::Dispatcher& keys) : keys_(keys) {}
   engine::TaskPayload& next_payload() override { return payload_; }
   bool has_room() override { return true; }
-  void commit_task() override {}
+  void commit_task() override { keys_.check(payload_, next_id_++); }
   void chain_begin() override {}
   void chain_end() override {}
   void group_begin() override {}
   void group_end() override {}
 
  private:
+  const engine::Dispatcher& keys_;
   engine::TaskPayload payload_;
+  std::uint64_t next_id_ = 0;
 };
 
 int resolved_threads(int requested) {
@@ -49,16 +53,23 @@ int resolved_threads(int requested) {
 
 class CpuExecutor final : public Executor {
  public:
-  CpuExecutor(Plan plan, CompileOptions options)
+  CpuExecutor(Plan plan, Schedule schedule, CompileOptions options)
       : plan_(std::move(plan)),
+        schedule_(std::move(schedule)),
         options_(std::move(options)),
-        engine_(plan_, engine::EngineOptions{
-                           options_.window.size, options_.window.mode,
-                           options_.parallel_generation ? resolved_threads(options_.threads) : 1}) {
+        dispatcher_(plan_, schedule_),
+        engine_(plan_,
+                engine::EngineOptions{
+                    options_.window.value_or(TaskWindow{}).size,
+                    options_.window.value_or(TaskWindow{}).mode,
+                    options_.parallel_generation ? resolved_threads(options_.threads) : 1,
+                    &dispatcher_}),
+        scheduler_(engine_, schedule_, resolved_threads(options_.threads)) {
     const int n = resolved_threads(options_.threads);
     options_.threads = n;
-    low_water_ = static_cast<std::size_t>(2 * n);
-    window_hysteresis_ = std::clamp<std::int64_t>(options_.window.size / 8, 1, 64);
+    options_.window = options_.window.value_or(TaskWindow{});
+    low_water_ = 2 * n;
+    window_hysteresis_ = std::clamp<std::int64_t>(options_.window->size / 8, 1, 64);
     local_.resize(static_cast<std::size_t>(n));
     for (int w = 0; w < n; ++w) threads_.emplace_back([this, w] { worker_main(w); });
   }
@@ -67,11 +78,11 @@ class CpuExecutor final : public Executor {
     {
       std::unique_lock<std::mutex> lk(mu_);
       if (active_) aborting_ = true;
-      cv_work_.notify_all();
+      wake_all();
       cv_done_.wait(lk, [&] { return !active_; });
       shutdown_ = true;
+      wake_all();
     }
-    cv_work_.notify_all();
     for (std::thread& t : threads_) t.join();
   }
 
@@ -82,16 +93,18 @@ class CpuExecutor final : public Executor {
         throw ExecutionError("execute(): the previous execution has not been synchronized");
       }
     }
-    BoundValues values = bind(plan_, bindings);  // throws on bad input: nothing runs
+    values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
     const auto t0 = Clock::now();
     if (options_.prevalidate) {
-      engine::Generator check(plan_, values);
-      ValidationSink sink;
+      engine::Dispatcher check_keys(plan_, schedule_);
+      check_keys.start(values_);
+      engine::Generator check(plan_, values_);
+      ValidationSink sink(check_keys);
       check.run(sink, std::numeric_limits<std::int64_t>::max());
     }
     validation_ns_ = ns_since(t0);
-    values_ = std::move(values);
     engine_.start(values_);
+    scheduler_.start();
     std::lock_guard<std::mutex> lk(mu_);
     for (auto& l : local_) l = WorkerLocal{};
     log_.clear();
@@ -101,12 +114,16 @@ class CpuExecutor final : public Executor {
     window_blocked_ = false;
     freed_since_block_ = 0;
     outstanding_ = 0;
+    high_water_ = 0;
+    stalls_ = 0;
+    stall_ns_ = 0;
+    stall_since_ = -1;
     tasks_ = 0;
     clock_.reset();
     end_ns_ = 0;
     active_ = true;
     unsynchronized_ = true;
-    cv_work_.notify_all();
+    wake_all();
   }
 
   void synchronize() override {
@@ -137,19 +154,40 @@ class CpuExecutor final : public Executor {
   ProgramStats stats() const override {
     std::lock_guard<std::mutex> lk(mu_);
     ProgramStats s;
+    s.backend = "cpu";
     s.tasks = tasks_;
     s.makespan_ns = end_ns_;
     s.validation_ns = validation_ns_;
-    for (const WorkerLocal& l : local_) {
-      s.workers.push_back(WorkerStats{l.tasks, l.busy_ns});
+    s.queues = scheduler_.num_queues();
+    s.window_size = options_.window->size;
+    s.window_stalls = stalls_;
+    s.window_stall_ns = stall_ns_;
+    s.window_high_water = high_water_;
+    s.critical_path_ns = engine_.critical_path_ns();
+    s.stolen = scheduler_.stolen();
+    for (std::size_t w = 0; w < local_.size(); ++w) {
+      const WorkerLocal& l = local_[w];
+      WorkerStats ws{
+          l.tasks, l.busy_ns,
+          end_ns_ > 0 ? static_cast<double>(l.busy_ns) / static_cast<double>(end_ns_) : 0.0,
+          scheduler_.queues_of(static_cast<int>(w))};
+      s.workers.push_back(std::move(ws));
       s.generation_ns += l.generation_ns;
       s.helper_chunks += l.helper_chunks;
+      s.idle_ns += l.idle_ns;
+      // Whatever a worker did between execute() and the end that was not a kernel, generation
+      // or sleep was scheduling: dispatch, queues, timing, completion, hand-overs.
+      s.scheduling_ns +=
+          std::max<std::int64_t>(0, end_ns_ - l.busy_ns - l.generation_ns - l.idle_ns);
     }
+    s.scheduling_ns_per_task =
+        s.tasks > 0 ? static_cast<double>(s.scheduling_ns) / static_cast<double>(s.tasks) : 0.0;
     return s;
   }
 
   const std::vector<TaskEvent>& task_log() const override { return log_; }
   const Plan& plan() const override { return plan_; }
+  const Schedule& schedule() const override { return schedule_; }
   const CompileOptions& options() const override { return options_; }
 
  private:
@@ -159,14 +197,47 @@ class CpuExecutor final : public Executor {
     std::int64_t tasks = 0;
     std::int64_t busy_ns = 0;
     std::int64_t generation_ns = 0;
+    std::int64_t idle_ns = 0;
     std::int64_t helper_chunks = 0;
     std::vector<TaskEvent> log;
+  };
+
+  // Each worker sleeps on its own condition variable, so that work for one queue wakes a worker
+  // that serves it.
+  struct Sleeper {
+    std::condition_variable cv;
+    bool asleep = false;
   };
 
   std::int64_t ns_since(Clock::time_point t0) const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   }
   std::int64_t now_ns() const { return clock_.now_ns(); }
+
+  // With mu_ held: wakes one sleeping worker that can start work of `queue`.
+  void wake_for(int queue) {
+    for (int w : scheduler_.workers_of(queue)) {
+      if (wake(w)) return;
+    }
+    if (scheduler_.steals()) {
+      for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) {
+        if (wake(w)) return;
+      }
+    }
+  }
+  bool wake(int w) {
+    Sleeper& s = sleepers_[static_cast<std::size_t>(w)];
+    if (!s.asleep) return false;
+    s.asleep = false;
+    s.cv.notify_one();
+    return true;
+  }
+  void wake_all() {
+    for (Sleeper& s : sleepers_) {
+      s.asleep = false;
+      s.cv.notify_one();
+    }
+  }
 
   // Called with mu_ held.
   void push_ready(std::vector<std::uint32_t>& ready) {
@@ -175,28 +246,27 @@ class CpuExecutor final : public Executor {
     const std::int64_t now = ready.empty() ? 0 : now_ns();
     for (std::uint32_t s : ready) {
       engine_.task(s).ready_ns = now;
-      ready_.push_back(s);
+      wake_for(scheduler_.push(s));
     }
-    const std::size_t wake =
-        std::min<std::size_t>(ready.size(), static_cast<std::size_t>(sleepers_));
-    for (std::size_t i = 0; i < wake; ++i) cv_work_.notify_one();
     ready.clear();
   }
 
   void fail_locked(std::exception_ptr e) {
     if (!error_) error_ = std::move(e);
     aborting_ = true;
-    ready_.clear();
-    cv_work_.notify_all();
+    wake_all();
   }
 
   // After the window filled, wait until a few slots are free before generating again, so that a
   // full window costs one generation call per batch of completions, not one per completion. With
-  // nothing running or ready, generate at once (nothing else would free a slot).
+  // nothing running, generate at once (nothing else would free a slot).
   bool generation_allowed() const {
     if (!window_blocked_) return true;
     if (freed_since_block_ >= window_hysteresis_) return true;
-    return freed_since_block_ > 0 && running_ == 0 && ready_.empty();
+    return freed_since_block_ > 0 && running_ == 0;
+  }
+  bool can_generate() const {
+    return !aborting_ && !gen_done_ && !generating_ && generation_allowed();
   }
 
   bool finished_locked() const {
@@ -208,12 +278,78 @@ class CpuExecutor final : public Executor {
   void finish_locked() {
     end_ns_ = now_ns();
     active_ = false;
-    ready_.clear();
     cv_done_.notify_all();
-    cv_work_.notify_all();
+    wake_all();
   }
 
-  void run_task(int w, std::uint32_t slot, std::exception_ptr& error) {
+  void generate(int w, std::unique_lock<std::mutex>& lk, std::vector<std::uint32_t>& ready) {
+    generating_ = true;
+    const std::int64_t completions_before = completions_;
+    lk.unlock();
+    engine::GenerateResult r;
+    std::exception_ptr error;
+    engine_.reclaim();
+    const std::int64_t t0 = now_ns();
+    try {
+      r = engine_.generate(kGenerationBatch, t0, ready);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const std::int64_t t1 = now_ns();
+    local_[static_cast<std::size_t>(w)].generation_ns += t1 - t0;
+    lk.lock();
+    generating_ = false;
+    if (stall_since_ >= 0) {  // the window had stopped generation until now
+      stall_ns_ += t0 - stall_since_;
+      stall_since_ = -1;
+    }
+    outstanding_ += r.tasks;
+    high_water_ = std::max(high_water_, outstanding_);
+    tasks_ += r.tasks;
+    gen_done_ = r.exhausted;
+    // A task that finished while we generated may have freed the slot we lacked.
+    window_blocked_ = r.window_full && completions_ == completions_before;
+    if (r.window_full) {
+      ++stalls_;
+      stall_since_ = t1;
+    }
+    freed_since_block_ = 0;
+    if (error) {
+      ready.clear();
+      fail_locked(error);
+    } else {
+      push_ready(ready);
+    }
+  }
+
+  void run(int w, std::uint32_t slot, std::int64_t start, std::unique_lock<std::mutex>& lk,
+           std::vector<std::uint32_t>& ready) {
+    ++running_;
+    lk.unlock();
+    std::exception_ptr error;
+    const std::int64_t busy = run_task(w, slot, start, error);
+    engine_.complete(slot, busy, ready);
+    lk.lock();
+    const int freed_queue = scheduler_.finish(slot);
+    engine_.retire(slot);  // after the scheduler read the record
+    --running_;
+    --outstanding_;
+    ++completions_;
+    ++freed_since_block_;
+    if (error) {
+      ready.clear();
+      fail_locked(error);
+    } else if (aborting_) {
+      ready.clear();
+    } else {
+      if (freed_queue >= 0) wake_for(freed_queue);
+      push_ready(ready);
+    }
+  }
+
+  // Runs the kernel; returns its duration. `start` is the instant the scheduler released the task
+  // to this worker, which the log records as its start (the rate limit counts those instants).
+  std::int64_t run_task(int w, std::uint32_t slot, std::int64_t start, std::exception_ptr& error) {
     TaskRecord& t = engine_.task(slot);
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
     const Kernel& k = plan_.kernels[static_cast<std::size_t>(n.kernel)];
@@ -222,7 +358,7 @@ class CpuExecutor final : public Executor {
       axes[a] = AxisValue{n.axis_names[a], t.payload.axis_values[a]};
     }
     const std::span<const AxisValue> axis_span(axes.data(), t.payload.num_axes);
-    const std::int64_t start = now_ns();
+    const std::int64_t kernel_start = now_ns();
     try {
       k.fn()(TaskArgs(k.signature(), t.payload.tensors, t.payload.scalars, axis_span));
     } catch (const std::exception& e) {
@@ -236,7 +372,7 @@ class CpuExecutor final : public Executor {
     const std::int64_t end = now_ns();
     WorkerLocal& l = local_[static_cast<std::size_t>(w)];
     ++l.tasks;
-    l.busy_ns += end - start;
+    l.busy_ns += end - kernel_start;
     if (options_.record_tasks) {
       TaskEvent e;
       e.id = t.id;
@@ -244,116 +380,112 @@ class CpuExecutor final : public Executor {
       e.kernel = k.name();
       for (const AxisValue& a : axis_span) e.axes.emplace_back(std::string(a.name), a.value);
       e.worker = w;
+      e.queue = t.queue;
+      e.home_queue = t.home_queue;
+      e.stream = t.stream;
+      e.issue_seq = t.issue_seq;
+      e.issue_group = t.issue_group;
+      e.priority = t.priority;
       e.gen_ns = t.gen_ns;
       e.ready_ns = t.ready_ns;
+      e.issue_ns = t.issue_ns;
       e.start_ns = start;
       e.end_ns = end;
       e.deps = t.deps;
       l.log.push_back(std::move(e));
     }
+    return end - kernel_start;
+  }
+
+  // With batched timing, a partial group is released only when nothing else could move: no
+  // task running or released, and generation finished or stopped by the window.
+  bool stuck_on_partial_batch() const {
+    return scheduler_.batched() && running_ == 0 && scheduler_.released() == 0 &&
+           scheduler_.queued() > 0 && !generating_ && (gen_done_ || !generation_allowed());
   }
 
   void worker_main(int w) {
     std::vector<std::uint32_t> ready;
     ready.reserve(256);
+    Sleeper& me = sleepers_[static_cast<std::size_t>(w)];
+    WorkerLocal* local = nullptr;
     std::unique_lock<std::mutex> lk(mu_);
     for (;;) {
       if (shutdown_) return;
       if (!active_) {
-        cv_work_.wait(lk);
+        me.asleep = true;
+        me.cv.wait(lk);
         continue;
       }
+      local = &local_[static_cast<std::size_t>(w)];
       if (finished_locked()) {
         finish_locked();
         continue;
       }
-      if (!aborting_ && !gen_done_ && !generating_ && generation_allowed() &&
-          ready_.size() < low_water_) {
-        generating_ = true;
-        const std::int64_t completions_before = completions_;
-        lk.unlock();
-        engine::GenerateResult r;
-        std::exception_ptr error;
-        engine_.reclaim();
-        const std::int64_t t0 = now_ns();
-        try {
-          r = engine_.generate(kGenerationBatch, t0, ready);
-        } catch (...) {
-          error = std::current_exception();
-        }
-        local_[static_cast<std::size_t>(w)].generation_ns += now_ns() - t0;
-        lk.lock();
-        generating_ = false;
-        outstanding_ += r.tasks;
-        tasks_ += r.tasks;
-        gen_done_ = r.exhausted;
-        // A task that finished while we generated may have freed the slot we lacked.
-        window_blocked_ = r.window_full && completions_ == completions_before;
-        freed_since_block_ = 0;
-        if (error) {
-          ready.clear();
-          fail_locked(error);
-        } else {
-          push_ready(ready);
-        }
+      if (can_generate() && scheduler_.queued() < low_water_) {
+        generate(w, lk, ready);
         continue;
       }
-      if (!aborting_ && !ready_.empty()) {
-        const std::uint32_t slot = ready_.front();
-        ready_.pop_front();
-        ++running_;
-        lk.unlock();
-        std::exception_ptr error;
-        run_task(w, slot, error);
-        engine_.complete(slot, ready);
-        engine_.retire(slot);
-        lk.lock();
-        --running_;
-        --outstanding_;
-        ++completions_;
-        ++freed_since_block_;
-        if (error) {
-          ready.clear();
-          fail_locked(error);
-        } else if (aborting_) {
-          ready.clear();
-        } else {
-          push_ready(ready);
+      std::int64_t wake_at = -1;
+      if (!aborting_) {
+        const std::int64_t now = now_ns();
+        const engine::Scheduler::Pick pick = scheduler_.pick(w, now);
+        if (pick.slot != engine::kNone) {
+          run(w, pick.slot, now, lk, ready);
+          continue;
         }
-        continue;
+        wake_at = pick.wake_at;
+        if (can_generate()) {  // nothing to start here: generate ahead instead
+          generate(w, lk, ready);
+          continue;
+        }
+        if (stuck_on_partial_batch() && scheduler_.flush(now)) {
+          wake_all();
+          continue;
+        }
+        if (generating_ && engine_.can_help()) {
+          // Nothing to run while another worker generates: expand chunks of a split loop ahead.
+          ++helpers_;
+          lk.unlock();
+          const std::int64_t t0 = now_ns();
+          const bool helped = engine_.help();
+          local->generation_ns += now_ns() - t0;
+          local->helper_chunks += helped ? 1 : 0;
+          lk.lock();
+          --helpers_;
+          // The program may have finished while we helped: the loop top then ends it.
+          if (helped || finished_locked()) continue;
+        }
       }
-      if (!aborting_ && generating_ && engine_.can_help()) {
-        // Nothing to run while another worker generates: expand chunks of a split loop ahead.
-        ++helpers_;
-        lk.unlock();
-        const std::int64_t t0 = now_ns();
-        const bool helped = engine_.help();
-        local_[static_cast<std::size_t>(w)].generation_ns += now_ns() - t0;
-        local_[static_cast<std::size_t>(w)].helper_chunks += helped ? 1 : 0;
-        lk.lock();
-        --helpers_;
-        // The program may have finished while we helped: the loop top then ends it.
-        if (helped || finished_locked()) continue;
+      const std::int64_t t0 = now_ns();
+      me.asleep = true;
+      if (wake_at >= 0) {
+        // Rate limit: sleep until the next start is allowed (or something else happens).
+        me.cv.wait_for(lk, std::chrono::nanoseconds(std::max<std::int64_t>(wake_at - t0, 0)));
+      } else {
+        me.cv.wait(lk);
       }
-      ++sleepers_;
-      cv_work_.wait(lk);
-      --sleepers_;
+      me.asleep = false;
+      local->idle_ns += now_ns() - t0;
     }
   }
 
   static constexpr std::int64_t kGenerationBatch = 256;
 
   Plan plan_;
+  Schedule schedule_;
   CompileOptions options_;
+  engine::Dispatcher dispatcher_;
   Engine engine_;
+  engine::Scheduler scheduler_;
   BoundValues values_;
   std::vector<std::thread> threads_;
-  std::size_t low_water_ = 2;
+  std::int64_t low_water_ = 2;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_work_;
+  std::vector<Sleeper> sleepers_ =
+      std::vector<Sleeper>(static_cast<std::size_t>(resolved_threads(options_.threads)));
   std::condition_variable cv_done_;
-  std::deque<std::uint32_t> ready_;
   bool shutdown_ = false;
   bool active_ = false;
   bool unsynchronized_ = false;
@@ -363,10 +495,11 @@ class CpuExecutor final : public Executor {
   bool window_blocked_ = false;
   std::int64_t freed_since_block_ = 0;
   std::int64_t window_hysteresis_ = 1;
-  int sleepers_ = 0;
   int helpers_ = 0;
   int running_ = 0;
   std::int64_t outstanding_ = 0;
+  std::int64_t high_water_ = 0;
+  std::int64_t stalls_ = 0, stall_ns_ = 0, stall_since_ = -1;
   std::int64_t completions_ = 0;
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
@@ -379,8 +512,8 @@ class CpuExecutor final : public Executor {
 
 }  // namespace
 
-std::unique_ptr<Executor> make_executor(Plan plan, CompileOptions options) {
-  return std::make_unique<CpuExecutor>(std::move(plan), std::move(options));
+std::unique_ptr<Executor> make_executor(Plan plan, Schedule schedule, CompileOptions options) {
+  return std::make_unique<CpuExecutor>(std::move(plan), std::move(schedule), std::move(options));
 }
 
 }  // namespace pto::wsp::cpu

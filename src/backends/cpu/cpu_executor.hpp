@@ -7,6 +7,6 @@
 
 namespace pto::wsp::cpu {
 
-std::unique_ptr<Executor> make_executor(Plan plan, CompileOptions options);
+std::unique_ptr<Executor> make_executor(Plan plan, Schedule schedule, CompileOptions options);
 
 }  // namespace pto::wsp::cpu

@@ -12,9 +12,12 @@
 #include "pto/wsp/core/axis.hpp"
 #include "pto/wsp/core/expr.hpp"
 #include "pto/wsp/kernel/kernel.hpp"
+#include "pto/wsp/schedule/schedule.hpp"
 #include "pto/wsp/workload/tensor_ref.hpp"
 
 namespace pto::wsp {
+
+class ScheduledWorkload;
 
 /// Every node kind of the IR. X-macro: (enumerator, builder name).
 #define PTO_WSP_NODE_KINDS(X) \
@@ -120,6 +123,16 @@ class Workload {
   std::string type_string() const;
   /// An indented tree, one node per line.
   std::string tree_string() const;
+
+  /// Schedule combinators (DESIGN §4.4): each returns the workload with a schedule
+  /// (pto/wsp/program.hpp), on which the other combinators and compile() chain.
+  ScheduledWorkload dispatch(DispatchPolicy policy) const;
+  ScheduledWorkload queues(int n) const;
+  ScheduledWorkload streams(int n) const;
+  ScheduledWorkload stream_by(Key key) const;
+  ScheduledWorkload timing(TimingPolicy policy) const;
+  ScheduledWorkload task_graph(TaskWindow window) const;
+  ScheduledWorkload issue(IssuePolicy policy) const;
 
  private:
   NodePtr root_;

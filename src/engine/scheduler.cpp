@@ -1,0 +1,267 @@
+// The scheduler core: streams, timing, issue order and stealing over per-queue state.
+#include "engine/scheduler.hpp"
+
+#include <algorithm>
+
+namespace pto::wsp::engine {
+namespace {
+
+constexpr std::int64_t kRateWindowNs = 1'000'000;  // rate_limit(r): r starts per millisecond
+
+// std::push_heap builds a max-heap: "less" means "starts later".
+bool starts_later(const auto& a, const auto& b) {
+  if (a.priority != b.priority) return a.priority > b.priority;
+  return a.id > b.id;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
+    : engine_(engine),
+      timing_(schedule.timing_policy().kind),
+      n_(schedule.timing_policy().n),
+      has_streams_(schedule.num_streams() > 0),
+      steal_(schedule.dispatch_policy().kind == DispatchPolicy::Kind::WorkSteal) {
+  if (timing_ == TimingPolicy::Kind::Interleaved) {
+    order_ = Order::Interleaved;
+  } else if (has_streams_ || schedule.issue_policy().priority) {
+    order_ = Order::Heap;  // stream heads start in generation order, or by priority
+  } else {
+    order_ = Order::Fifo;
+  }
+  const int nq = schedule.num_queues();
+  queues_.resize(static_cast<std::size_t>(nq));
+  for (Queue& q : queues_) q.streams.resize(static_cast<std::size_t>(schedule.num_streams()));
+  worker_queues_.resize(static_cast<std::size_t>(workers));
+  queue_workers_.resize(static_cast<std::size_t>(nq));
+  worker_rotation_.assign(static_cast<std::size_t>(workers), 0);
+  // Several queues share a worker when there are more queues; several workers share a queue
+  // when there are more workers.
+  if (nq >= workers) {
+    for (int q = 0; q < nq; ++q) {
+      worker_queues_[static_cast<std::size_t>(q % workers)].push_back(q);
+      queue_workers_[static_cast<std::size_t>(q)].push_back(q % workers);
+    }
+  } else {
+    for (int w = 0; w < workers; ++w) {
+      worker_queues_[static_cast<std::size_t>(w)].push_back(w % nq);
+      queue_workers_[static_cast<std::size_t>(w % nq)].push_back(w);
+    }
+  }
+  if (timing_ == TimingPolicy::Kind::RateLimit) rate_ring_.assign(static_cast<std::size_t>(n_), 0);
+}
+
+void Scheduler::start() {
+  for (Queue& q : queues_) {
+    q.fifo.clear();
+    q.heap.clear();
+    q.released.clear();
+    for (Stream& s : q.streams) s = Stream{};
+    q.startable = 0;
+    q.rotation = 0;
+    q.issue_seq = 0;
+    q.issue_group = 0;
+  }
+  std::fill(worker_rotation_.begin(), worker_rotation_.end(), 0);
+  queued_ = released_total_ = stolen_ = 0;
+  rate_head_ = rate_count_ = 0;
+}
+
+void Scheduler::make_startable(Queue& q, std::uint32_t slot) {
+  TaskRecord& t = engine_.task(slot);
+  switch (order_) {
+    case Order::Fifo:
+      q.fifo.push_back(slot);
+      break;
+    case Order::Heap:
+      q.heap.push_back(HeapEntry{t.priority, t.id, slot});
+      std::push_heap(q.heap.begin(), q.heap.end(),
+                     [](const HeapEntry& a, const HeapEntry& b) { return starts_later(a, b); });
+      break;
+    case Order::Interleaved:
+      q.streams[static_cast<std::size_t>(t.stream)].head = slot;
+      break;
+  }
+  ++q.startable;
+}
+
+std::uint32_t Scheduler::take_startable(Queue& q) {
+  std::uint32_t slot = kNone;
+  switch (order_) {
+    case Order::Fifo:
+      slot = q.fifo.front();
+      q.fifo.pop_front();
+      break;
+    case Order::Heap:
+      std::pop_heap(q.heap.begin(), q.heap.end(),
+                    [](const HeapEntry& a, const HeapEntry& b) { return starts_later(a, b); });
+      slot = q.heap.back().slot;
+      q.heap.pop_back();
+      break;
+    case Order::Interleaved: {
+      const int n = static_cast<int>(q.streams.size());
+      for (int i = 0; i < n; ++i) {
+        const int s = (q.rotation + i) % n;
+        Stream& st = q.streams[static_cast<std::size_t>(s)];
+        if (st.head == kNone) continue;  // skip streams with nothing to start
+        slot = st.head;
+        st.head = kNone;
+        q.rotation = (s + 1) % n;
+        break;
+      }
+      break;
+    }
+  }
+  --q.startable;
+  return slot;
+}
+
+int Scheduler::push(std::uint32_t slot) {
+  TaskRecord& t = engine_.task(slot);
+  Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
+  ++queued_;
+  if (has_streams_) {
+    Stream& st = q.streams[static_cast<std::size_t>(t.stream)];
+    if (st.busy || t.stream_seq != st.next_seq) {
+      st.waiting.push_back(SeqEntry{t.stream_seq, slot});
+      std::push_heap(st.waiting.begin(), st.waiting.end(),
+                     [](const SeqEntry& a, const SeqEntry& b) { return a.seq > b.seq; });
+      return t.home_queue;
+    }
+  }
+  make_startable(q, slot);
+  return t.home_queue;
+}
+
+void Scheduler::release(Queue& q, int queue, std::uint32_t slot, std::int64_t now,
+                        std::int64_t group) {
+  TaskRecord& t = engine_.task(slot);
+  t.queue = queue;
+  t.issue_ns = now;
+  t.issue_seq = q.issue_seq++;
+  t.issue_group = group;
+  if (has_streams_) {
+    Stream& st =
+        queues_[static_cast<std::size_t>(t.home_queue)].streams[static_cast<std::size_t>(t.stream)];
+    st.busy = true;
+    ++st.next_seq;
+  }
+}
+
+std::uint32_t Scheduler::pick_from(int queue, std::int64_t now) {
+  Queue& q = queues_[static_cast<std::size_t>(queue)];
+  if (timing_ == TimingPolicy::Kind::Batched) {
+    if (q.released.empty()) {
+      if (q.startable < n_) return kNone;
+      const std::int64_t group = q.issue_group++;
+      for (std::int64_t k = 0; k < n_; ++k) {
+        const std::uint32_t s = take_startable(q);
+        release(q, queue, s, now, group);
+        q.released.push_back(s);
+      }
+      released_total_ += n_;
+    }
+    const std::uint32_t s = q.released.front();
+    q.released.pop_front();
+    --released_total_;
+    return s;
+  }
+  if (q.startable == 0) return kNone;
+  const std::uint32_t s = take_startable(q);
+  release(q, queue, s, now, q.issue_group++);
+  return s;
+}
+
+Scheduler::Pick Scheduler::pick(int worker, std::int64_t now) {
+  const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
+  const bool rate_blocked = timing_ == TimingPolicy::Kind::RateLimit &&
+                            rate_count_ == rate_ring_.size() &&
+                            now - rate_ring_[rate_head_] < kRateWindowNs;
+  const auto started = [&](std::uint32_t slot) {
+    --queued_;
+    if (timing_ == TimingPolicy::Kind::RateLimit) {
+      // Overwrite the oldest start: the ring holds the last r start times.
+      rate_ring_[(rate_head_ + rate_count_) % rate_ring_.size()] = now;
+      if (rate_count_ < rate_ring_.size()) {
+        ++rate_count_;
+      } else {
+        rate_head_ = (rate_head_ + 1) % rate_ring_.size();
+      }
+    }
+    return Pick{slot, -1};
+  };
+  const Pick wait{kNone, rate_blocked ? rate_ring_[rate_head_] + kRateWindowNs : -1};
+
+  int& rotation = worker_rotation_[static_cast<std::size_t>(worker)];
+  const int n = static_cast<int>(mine.size());
+  for (int i = 0; i < n; ++i) {
+    const int queue = mine[static_cast<std::size_t>((rotation + i) % n)];
+    Queue& q = queues_[static_cast<std::size_t>(queue)];
+    if (rate_blocked) {
+      if (q.startable > 0) return wait;
+      continue;
+    }
+    const std::uint32_t s = pick_from(queue, now);
+    if (s != kNone) {
+      rotation = (rotation + i + 1) % n;  // the next pick starts at the next queue: fairness
+      return started(s);
+    }
+  }
+  if (!steal_) return Pick{};
+  // An idle queue takes ready work from the busiest one.
+  int victim = -1;
+  std::int64_t most = 0;
+  for (int v = 0; v < num_queues(); ++v) {
+    if (queues_[static_cast<std::size_t>(v)].startable > most) {
+      most = queues_[static_cast<std::size_t>(v)].startable;
+      victim = v;
+    }
+  }
+  if (victim < 0) return Pick{};
+  if (rate_blocked) return wait;
+  const std::uint32_t s = take_startable(queues_[static_cast<std::size_t>(victim)]);
+  const int thief = mine.front();
+  Queue& tq = queues_[static_cast<std::size_t>(thief)];
+  release(tq, thief, s, now, tq.issue_group++);
+  ++stolen_;
+  return started(s);
+}
+
+int Scheduler::finish(std::uint32_t slot) {
+  if (!has_streams_) return -1;
+  TaskRecord& t = engine_.task(slot);
+  Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
+  Stream& st = q.streams[static_cast<std::size_t>(t.stream)];
+  st.busy = false;
+  if (st.waiting.empty() || st.waiting.front().seq != st.next_seq) return -1;
+  const std::uint32_t next = st.waiting.front().slot;
+  std::pop_heap(st.waiting.begin(), st.waiting.end(),
+                [](const SeqEntry& a, const SeqEntry& b) { return a.seq > b.seq; });
+  st.waiting.pop_back();
+  make_startable(q, next);
+  return t.home_queue;
+}
+
+bool Scheduler::flush(std::int64_t now) {
+  // A queue that can release a full group is not stuck: its workers will, and what that runs
+  // may fill the other queues' groups.
+  for (const Queue& q : queues_) {
+    if (q.startable >= n_) return false;
+  }
+  bool any = false;
+  for (int queue = 0; queue < num_queues(); ++queue) {
+    Queue& q = queues_[static_cast<std::size_t>(queue)];
+    if (!q.released.empty() || q.startable == 0) continue;
+    const std::int64_t group = q.issue_group++;
+    while (q.startable > 0) {
+      const std::uint32_t s = take_startable(q);
+      release(q, queue, s, now, group);
+      q.released.push_back(s);
+      ++released_total_;
+    }
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace pto::wsp::engine

@@ -1,0 +1,114 @@
+// The scheduler core shared by every backend (DESIGN §4.7): per-queue state for streams, timing
+// and issue order, and work stealing. It knows no clock and no thread: a backend passes `now`
+// (wall or simulated ns) into each call and serialises the calls (the cpu backend holds its lock;
+// the simulator is single-threaded).
+//
+// A ready task moves through its home queue as follows:
+//   ready -> (stream gate: only a stream's next task in issue order, and only while the stream
+//   has nothing released or running) -> startable -> (timing policy, issue order) -> released
+//   -> started by a worker that serves the queue -> finished (frees its stream).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "pto/wsp/schedule/schedule.hpp"
+
+namespace pto::wsp::engine {
+
+class Scheduler {
+ public:
+  Scheduler(Engine& engine, const Schedule& schedule, int workers);
+
+  /// Resets every queue for a new execution.
+  void start();
+
+  /// Task `slot` has no unfinished dependency. Returns its home queue (whose workers may now
+  /// have something to start).
+  int push(std::uint32_t slot);
+
+  struct Pick {
+    std::uint32_t slot = kNone;  ///< the task to start now, or kNone
+    std::int64_t wake_at = -1;   ///< when nothing may start before then (rate limit), else -1
+  };
+  /// The task `worker` should start at `now`: released by its queues' timing policy (stamping
+  /// the record's issue fields), or stolen under work_steal.
+  Pick pick(int worker, std::int64_t now);
+
+  /// Task `slot` finished. Returns the queue whose stream it freed when that made another task
+  /// startable, else -1.
+  int finish(std::uint32_t slot);
+
+  /// Under batched timing, releases every queue's partial group, unless some queue can release a
+  /// full one. The backend calls it only when nothing else could make progress (nothing running
+  /// or released, generation stalled): groups are full otherwise. True when it released any.
+  bool flush(std::int64_t now);
+
+  /// Pushed and not yet started (ready, startable or released).
+  std::int64_t queued() const noexcept { return queued_; }
+  /// Released by a timing policy and not yet started.
+  std::int64_t released() const noexcept { return released_total_; }
+  std::int64_t stolen() const noexcept { return stolen_; }
+  bool batched() const noexcept { return timing_ == TimingPolicy::Kind::Batched; }
+  bool steals() const noexcept { return steal_; }
+  int num_queues() const noexcept { return static_cast<int>(queues_.size()); }
+  const std::vector<int>& queues_of(int worker) const {
+    return worker_queues_[static_cast<std::size_t>(worker)];
+  }
+  const std::vector<int>& workers_of(int queue) const {
+    return queue_workers_[static_cast<std::size_t>(queue)];
+  }
+
+ private:
+  struct HeapEntry {
+    std::int64_t priority;
+    std::uint64_t id;
+    std::uint32_t slot;
+  };
+  struct SeqEntry {
+    std::uint64_t seq;
+    std::uint32_t slot;
+  };
+  struct Stream {
+    bool busy = false;              ///< a task of it is released or running
+    std::uint64_t next_seq = 0;     ///< the next task to release, in issue order
+    std::vector<SeqEntry> waiting;  ///< ready, behind the stream's head (min-heap by seq)
+    std::uint32_t head = kNone;     ///< interleaved: the stream's startable task
+  };
+  struct Queue {
+    std::deque<std::uint32_t> fifo;      ///< startable, in ready order (FIFO issue, no streams)
+    std::vector<HeapEntry> heap;         ///< startable by (priority, id): priority or streams
+    std::deque<std::uint32_t> released;  ///< batched: released, not started
+    std::vector<Stream> streams;
+    std::int64_t startable = 0;
+    int rotation = 0;  ///< interleaved: the stream to try first
+    std::int64_t issue_seq = 0;
+    std::int64_t issue_group = 0;
+  };
+  enum class Order : std::uint8_t { Fifo, Heap, Interleaved };
+
+  void make_startable(Queue& q, std::uint32_t slot);
+  std::uint32_t take_startable(Queue& q);
+  void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group);
+  std::uint32_t pick_from(int queue, std::int64_t now);
+
+  Engine& engine_;
+  TimingPolicy::Kind timing_;
+  std::int64_t n_;  ///< timing argument
+  Order order_;
+  bool has_streams_;
+  bool steal_;
+  std::vector<Queue> queues_;
+  std::vector<std::vector<int>> worker_queues_, queue_workers_;
+  std::vector<int> worker_rotation_;
+  std::int64_t queued_ = 0;
+  std::int64_t released_total_ = 0;
+  std::int64_t stolen_ = 0;
+  // rate_limit: the start times of the last n_ starts, oldest at rate_head_.
+  std::vector<std::int64_t> rate_ring_;
+  std::size_t rate_head_ = 0, rate_count_ = 0;
+};
+
+}  // namespace pto::wsp::engine

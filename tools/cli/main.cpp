@@ -1,0 +1,198 @@
+// pto-wsp: run a built-in workload under a schedule given on the command line, print its stats
+// and output checksums, and write its trace (Perfetto JSON, HTML timeline) and stats JSON.
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "pto/wsp/wsp.hpp"
+#include "workloads/workloads.hpp"
+
+using namespace pto::wsp;
+
+namespace {
+
+struct RunFlags {
+  std::string workload;
+  std::string backend = "cpu";
+  int threads = 0;
+  int queues = 1;
+  std::string dispatch = "round_robin";
+  int streams = 0;
+  std::string stream_by;
+  std::string timing = "immediate";
+  std::int64_t window = 8192;
+  std::string window_mode = "stall";
+  std::string priority_key;
+  std::string trace_file, html_file, stats_file;
+  workloads::SyntheticOptions synthetic;
+};
+
+// "name" or "name:ARG".
+std::pair<std::string, std::string> split_policy(const std::string& s) {
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) return {s, ""};
+  return {s.substr(0, colon), s.substr(colon + 1)};
+}
+
+std::int64_t positive(const std::string& flag, const std::string& text) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || v < 1) {
+    throw ScheduleError(fmt::format("{}: '{}' is not a positive integer", flag, text));
+  }
+  return v;
+}
+
+Schedule build_schedule(const RunFlags& f) {
+  Schedule s = Schedule{}.queues(f.queues);
+  const auto [dname, darg] = split_policy(f.dispatch);
+  auto need_key = [&](const char* what) {
+    if (darg.empty()) {
+      throw ScheduleError(
+          fmt::format("--dispatch {}: expected {}:KEY, e.g. {}:b", f.dispatch, what, what));
+    }
+    return parse_key(darg);
+  };
+  if (dname == "round_robin" && darg.empty()) {
+    s = s.dispatch(round_robin(f.queues));
+  } else if (dname == "affinity") {
+    s = s.dispatch(affinity(need_key("affinity")));
+  } else if (dname == "hash") {
+    s = s.dispatch(hash(need_key("hash")));
+  } else if (dname == "work_steal") {
+    s = s.dispatch(darg.empty() ? work_steal() : work_steal(parse_key(darg)));
+  } else {
+    throw ScheduleError(fmt::format(
+        "--dispatch '{}': expected round_robin, affinity:KEY, hash:KEY or work_steal[:KEY]",
+        f.dispatch));
+  }
+  if (f.streams > 0) s = s.streams(f.streams);
+  if (!f.stream_by.empty()) s = s.stream_by(parse_key(f.stream_by));
+  const auto [tname, targ] = split_policy(f.timing);
+  if (tname == "immediate" && targ.empty()) {
+    s = s.timing(immediate());
+  } else if (tname == "batched") {
+    s = s.timing(batched(positive("--timing batched:N", targ)));
+  } else if (tname == "interleaved") {
+    s = s.timing(interleaved(positive("--timing interleaved:N", targ)));
+  } else if (tname == "rate_limit") {
+    s = s.timing(rate_limit(positive("--timing rate_limit:R", targ)));
+  } else {
+    throw ScheduleError(fmt::format(
+        "--timing '{}': expected immediate, batched:N, interleaved:N or rate_limit:R", f.timing));
+  }
+  if (f.window < 1) throw ScheduleError(fmt::format("--window {}: must be at least 1", f.window));
+  s = s.task_graph(
+      TaskWindow{f.window, f.window_mode == "abort" ? WindowMode::Abort : WindowMode::Stall});
+  if (!f.priority_key.empty()) s = s.issue(priority(parse_key(f.priority_key)));
+  s.validate();
+  return s;
+}
+
+int run(const RunFlags& f) {
+  const workloads::AttentionOptions attention_options;
+  const workloads::Instance inst = f.workload == "attention"
+                                       ? workloads::attention(attention_options)
+                                       : workloads::synthetic(f.synthetic);
+  const Schedule schedule = build_schedule(f);
+  CompileOptions options;
+  options.target = f.backend;
+  options.threads = f.threads;
+  options.record_tasks = !f.trace_file.empty() || !f.html_file.empty();
+  Program program = compile(inst.workload, schedule, options);
+  program.execute(inst.bindings);
+  program.synchronize();
+  std::printf("workload  %s\nschedule  %s\n%s\n", inst.workload.type_string().c_str(),
+              schedule.to_string().c_str(), program.stats().to_string().c_str());
+  for (const auto& [name, t] : inst.outputs) {
+    std::printf("checksum %-6s %016llx\n", name.c_str(),
+                static_cast<unsigned long long>(workloads::checksum(t)));
+  }
+  int rc = 0;
+  if (f.workload == "attention") {
+    const double err = workloads::attention_max_error(inst, attention_options);
+    std::printf("max abs error vs reference attention: %.3g\n", err);
+    if (!(err <= 1e-4)) rc = 1;
+  }
+  if (!f.trace_file.empty() || !f.html_file.empty()) {
+    const Trace trace = program.trace();
+    if (!f.trace_file.empty()) trace.write_chrome_json(f.trace_file);
+    if (!f.html_file.empty()) trace.write_html(f.html_file);
+  }
+  if (!f.stats_file.empty()) {
+    std::ofstream out(f.stats_file);
+    out << program.stats().to_json() << "\n";
+    if (!out) throw ExecutionError(fmt::format("cannot write --stats-json '{}'", f.stats_file));
+  }
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pto-wsp: run a dynamic LLM workload under a schedule, and see what it did"};
+  app.require_subcommand(1);
+  RunFlags f;
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run WORKLOAD (attention | synthetic) and print its stats and output checksums. KEY is an "
+      "expression over the task's axis names, e.g. 'b', 'h % 4', 'min(b, 3) * 2 + t'; "
+      "synthetic tasks have axes b and t, attention tasks b, h (and t for KV tiles).");
+  cmd->add_option("workload", f.workload, "attention | synthetic")
+      ->required()
+      ->check(CLI::IsMember({"attention", "synthetic"}));
+  cmd->add_option("--backend", f.backend, "cpu")->check(CLI::IsMember({"cpu"}));
+  cmd->add_option("--threads", f.threads, "worker threads (0: one per core)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--queues", f.queues, "scheduler queues (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--dispatch", f.dispatch,
+                  "round_robin | affinity:KEY | hash:KEY | work_steal[:KEY] (home queue key)");
+  cmd->add_option("--streams", f.streams, "in-order streams per queue")->check(CLI::PositiveNumber);
+  cmd->add_option("--stream-by", f.stream_by, "KEY: stream = KEY mod streams");
+  cmd->add_option("--timing", f.timing,
+                  "immediate | batched:N | interleaved:N | rate_limit:R (starts per ms)");
+  cmd->add_option("--window", f.window, "task window: tasks generated and not finished (8192)");
+  cmd->add_option("--window-mode", f.window_mode, "stall | abort")
+      ->check(CLI::IsMember({"stall", "abort"}));
+  cmd->add_option("--priority", f.priority_key, "KEY: among startable tasks, lowest first");
+  cmd->add_option("--trace", f.trace_file, "write a Chrome/Perfetto trace JSON file");
+  cmd->add_option("--html", f.html_file, "write a self-contained HTML timeline");
+  cmd->add_option("--stats-json", f.stats_file, "write the stats as JSON");
+  cmd->add_option("--shape", f.synthetic.shape, "synthetic: grid | chain | layers | imbalanced")
+      ->check(CLI::IsMember({"grid", "chain", "layers", "imbalanced"}));
+  cmd->add_option("--batch", f.synthetic.batch, "synthetic: values of axis b (4)");
+  cmd->add_option("--tasks", f.synthetic.tasks, "synthetic: tasks per grid (64)");
+  cmd->add_option("--cost-us", f.synthetic.cost_us, "synthetic: µs each task spins (10)");
+  try {
+    app.parse(argc, argv);
+    if (f.workload != "synthetic") {
+      for (const char* opt : {"--shape", "--batch", "--tasks", "--cost-us"}) {
+        if (cmd->count(opt) > 0) {
+          throw CLI::ValidationError(opt, fmt::format("only applies to the synthetic workload"));
+        }
+      }
+    }
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "pto-wsp: error: %s\n", e.what());
+    return 2;
+  }
+  try {
+    return run(f);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pto-wsp: error: %s\n", e.what());
+    return 2;
+  }
+}
