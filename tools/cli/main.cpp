@@ -152,11 +152,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"attention", "synthetic"}));
   cmd->add_option("--backend", f.backend, "cpu")->check(CLI::IsMember({"cpu"}));
   cmd->add_option("--threads", f.threads, "worker threads (0: one per core)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--queues", f.queues, "scheduler queues (default 1)")->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0, 1 << 12));
+  cmd->add_option("--queues", f.queues, "scheduler queues (default 1)")->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--dispatch", f.dispatch,
                   "round_robin | affinity:KEY | hash:KEY | work_steal[:KEY] (home queue key)");
-  cmd->add_option("--streams", f.streams, "in-order streams per queue")->check(CLI::PositiveNumber);
+  cmd->add_option("--streams", f.streams, "in-order streams per queue")->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--stream-by", f.stream_by, "KEY: stream = KEY mod streams");
   cmd->add_option("--timing", f.timing,
                   "immediate | batched:N | interleaved:N | rate_limit:R (starts per ms)");
