@@ -6,4 +6,4 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPTO_WSP_BUILD_TESTS=OFF \
       -DPTO_WSP_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build --target 02_attention
-./build/examples/02_attention
+cd build && ./examples/02_attention  # writes attention_trace.json, attention_timeline.html here

@@ -75,11 +75,39 @@ class KeyScope final : public ExprScope {
   std::string where_;
 };
 
+// Whether a compiled key can raise when evaluated: division or modulo by a variable or zero,
+// shifts by a variable or bad amount, array loads.
+bool can_raise(const ExprProgram& p) {
+  using Code = ExprProgram::Code;
+  for (const ExprProgram::Instr& i : p.code()) {
+    switch (i.code) {
+      case Code::Div:
+      case Code::Mod:
+      case Code::Shl:
+      case Code::Shr:
+      case Code::LoadArray:
+        return true;
+      case Code::DivK:
+      case Code::ModK:
+        if (i.imm == 0) return true;
+        break;
+      case Code::ShlK:
+      case Code::ShrK:
+        if (i.imm < 0 || i.imm > 63) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 CompiledKey::CompiledKey(const Key& key, const Plan& plan, std::string_view role) : defined_(true) {
   if (!key.is_expr()) {
     fn_ = key.function();
+    may_fail_ = true;  // a callable may throw
     return;
   }
   by_node_.resize(plan.nodes.size());
@@ -93,6 +121,7 @@ CompiledKey::CompiledKey(const Key& key, const Plan& plan, std::string_view role
                     plan.kernels[static_cast<std::size_t>(n.kernel)].name(), i));
     by_node_[i] = ExprProgram::compile(key.expr(), scope);
     uses_params_[i] = scope.uses_params;
+    may_fail_ = may_fail_ || can_raise(by_node_[i]);
   }
 }
 
@@ -195,10 +224,15 @@ Placement Dispatcher::place(const TaskPayload& task, std::uint64_t id) {
   return p;
 }
 
+bool Dispatcher::needs_check() const noexcept {
+  return kind_ == DispatchPolicy::Kind::By || dispatch_key_.may_fail() || stream_key_.may_fail() ||
+         priority_key_.may_fail();
+}
+
 void Dispatcher::check(const TaskPayload& task, std::uint64_t id) const {
-  home_queue(task, id);
-  if (stream_key_.defined()) stream_key_.evaluate(plan_, *values_, task, id);
-  if (priority_key_.defined()) priority_key_.evaluate(plan_, *values_, task, id);
+  if (kind_ == DispatchPolicy::Kind::By || dispatch_key_.may_fail()) home_queue(task, id);
+  if (stream_key_.may_fail()) stream_key_.evaluate(plan_, *values_, task, id);
+  if (priority_key_.may_fail()) priority_key_.evaluate(plan_, *values_, task, id);
 }
 
 }  // namespace pto::wsp::engine

@@ -22,11 +22,15 @@ class CompiledKey {
   /// symbol or array the workload does not use).
   CompiledKey(const Key& key, const Plan& plan, std::string_view role);
   bool defined() const noexcept { return defined_; }
+  /// Whether evaluating it can raise (a callable; division, shifts by a variable amount, array
+  /// loads): only such keys need checking before anything runs.
+  bool may_fail() const noexcept { return may_fail_; }
   std::int64_t evaluate(const Plan& plan, const BoundValues& values, const TaskPayload& task,
                         std::uint64_t id) const;
 
  private:
   bool defined_ = false;
+  bool may_fail_ = false;
   KeyFunction fn_;
   std::vector<ExprProgram> by_node_;  ///< empty programs for non-kernel nodes
   std::vector<std::uint8_t> uses_params_;
@@ -47,8 +51,10 @@ class Dispatcher {
   /// Places task `id` (generation order). Generation role only. Throws ExecutionError when a
   /// dispatch_by key falls outside [0, queues) or a key's evaluation fails, naming the task.
   Placement place(const TaskPayload& task, std::uint64_t id);
-  /// Evaluates every key of a task without changing any counter (prevalidation).
+  /// Evaluates every key of a task that could fail, without changing any counter
+  /// (prevalidation); `needs_check()` says whether there is any.
   void check(const TaskPayload& task, std::uint64_t id) const;
+  bool needs_check() const noexcept;
   int queues() const noexcept { return queues_; }
   int streams() const noexcept { return streams_; }
 

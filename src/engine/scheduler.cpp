@@ -24,9 +24,9 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
       steal_(schedule.dispatch_policy().kind == DispatchPolicy::Kind::WorkSteal) {
   if (timing_ == TimingPolicy::Kind::Interleaved) {
     order_ = Order::Interleaved;
-  } else if (has_streams_ || schedule.issue_policy().priority) {
-    order_ = Order::Heap;  // stream heads start in generation order, or by priority
-  } else {
+  } else if (schedule.issue_policy().priority) {
+    order_ = Order::Heap;
+  } else {  // stream heads, like plain tasks, start in the order they became startable
     order_ = Order::Fifo;
   }
   const int nq = schedule.num_queues();
@@ -48,7 +48,9 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
       queue_workers_[static_cast<std::size_t>(w % nq)].push_back(w);
     }
   }
-  if (timing_ == TimingPolicy::Kind::RateLimit) rate_ring_.assign(static_cast<std::size_t>(n_), 0);
+  if (timing_ == TimingPolicy::Kind::RateLimit) {
+    rate_ring_.assign(static_cast<std::size_t>(std::min<std::int64_t>(n_, 1024)), 0);
+  }
 }
 
 void Scheduler::start() {
@@ -123,9 +125,10 @@ int Scheduler::push(std::uint32_t slot) {
   if (has_streams_) {
     Stream& st = q.streams[static_cast<std::size_t>(t.stream)];
     if (st.busy || t.stream_seq != st.next_seq) {
-      st.waiting.push_back(SeqEntry{t.stream_seq, slot});
-      std::push_heap(st.waiting.begin(), st.waiting.end(),
-                     [](const SeqEntry& a, const SeqEntry& b) { return a.seq > b.seq; });
+      // Tasks of a stream mostly become ready in issue order: insert from the back.
+      auto it = st.waiting.end();
+      while (it != st.waiting.begin() && std::prev(it)->seq > t.stream_seq) --it;
+      st.waiting.insert(it, SeqEntry{t.stream_seq, slot});
       return t.home_queue;
     }
   }
@@ -175,19 +178,11 @@ std::uint32_t Scheduler::pick_from(int queue, std::int64_t now) {
 Scheduler::Pick Scheduler::pick(int worker, std::int64_t now) {
   const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
   const bool rate_blocked = timing_ == TimingPolicy::Kind::RateLimit &&
-                            rate_count_ == rate_ring_.size() &&
+                            static_cast<std::int64_t>(rate_count_) == n_ &&
                             now - rate_ring_[rate_head_] < kRateWindowNs;
   const auto started = [&](std::uint32_t slot) {
     --queued_;
-    if (timing_ == TimingPolicy::Kind::RateLimit) {
-      // Overwrite the oldest start: the ring holds the last r start times.
-      rate_ring_[(rate_head_ + rate_count_) % rate_ring_.size()] = now;
-      if (rate_count_ < rate_ring_.size()) {
-        ++rate_count_;
-      } else {
-        rate_head_ = (rate_head_ + 1) % rate_ring_.size();
-      }
-    }
+    if (timing_ == TimingPolicy::Kind::RateLimit) record_start(now);
     return Pick{slot, -1};
   };
   const Pick wait{kNone, rate_blocked ? rate_ring_[rate_head_] + kRateWindowNs : -1};
@@ -227,6 +222,27 @@ Scheduler::Pick Scheduler::pick(int worker, std::int64_t now) {
   return started(s);
 }
 
+void Scheduler::record_start(std::int64_t now) {
+  // The ring holds the last min(r, starts) start times, oldest at rate_head_. It grows only when
+  // that many starts happen, so a large r costs memory only if it is used.
+  if (rate_count_ == rate_ring_.size() && static_cast<std::int64_t>(rate_count_) < n_) {
+    std::vector<std::int64_t> grown(static_cast<std::size_t>(
+        std::min<std::int64_t>(n_, 2 * static_cast<std::int64_t>(rate_count_))));
+    for (std::size_t i = 0; i < rate_count_; ++i) {
+      grown[i] = rate_ring_[(rate_head_ + i) % rate_ring_.size()];
+    }
+    rate_ring_.swap(grown);
+    rate_head_ = 0;
+  }
+  if (rate_count_ < rate_ring_.size()) {
+    rate_ring_[(rate_head_ + rate_count_) % rate_ring_.size()] = now;
+    ++rate_count_;
+  } else {  // overwrite the oldest
+    rate_ring_[rate_head_] = now;
+    rate_head_ = (rate_head_ + 1) % rate_ring_.size();
+  }
+}
+
 int Scheduler::finish(std::uint32_t slot) {
   if (!has_streams_) return -1;
   TaskRecord& t = engine_.task(slot);
@@ -235,9 +251,7 @@ int Scheduler::finish(std::uint32_t slot) {
   st.busy = false;
   if (st.waiting.empty() || st.waiting.front().seq != st.next_seq) return -1;
   const std::uint32_t next = st.waiting.front().slot;
-  std::pop_heap(st.waiting.begin(), st.waiting.end(),
-                [](const SeqEntry& a, const SeqEntry& b) { return a.seq > b.seq; });
-  st.waiting.pop_back();
+  st.waiting.pop_front();
   make_startable(q, next);
   return t.home_queue;
 }

@@ -72,10 +72,10 @@ class Scheduler {
     std::uint32_t slot;
   };
   struct Stream {
-    bool busy = false;              ///< a task of it is released or running
-    std::uint64_t next_seq = 0;     ///< the next task to release, in issue order
-    std::vector<SeqEntry> waiting;  ///< ready, behind the stream's head (min-heap by seq)
-    std::uint32_t head = kNone;     ///< interleaved: the stream's startable task
+    bool busy = false;             ///< a task of it is released or running
+    std::uint64_t next_seq = 0;    ///< the next task to release, in issue order
+    std::deque<SeqEntry> waiting;  ///< ready, behind the stream's head (sorted by seq)
+    std::uint32_t head = kNone;    ///< interleaved: the stream's startable task
   };
   struct Queue {
     std::deque<std::uint32_t> fifo;      ///< startable, in ready order (FIFO issue, no streams)
@@ -93,6 +93,7 @@ class Scheduler {
   std::uint32_t take_startable(Queue& q);
   void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group);
   std::uint32_t pick_from(int queue, std::int64_t now);
+  void record_start(std::int64_t now);
 
   Engine& engine_;
   TimingPolicy::Kind timing_;
@@ -106,7 +107,8 @@ class Scheduler {
   std::int64_t queued_ = 0;
   std::int64_t released_total_ = 0;
   std::int64_t stolen_ = 0;
-  // rate_limit: the start times of the last n_ starts, oldest at rate_head_.
+  // rate_limit: the start times of the last n_ starts (fewer while fewer happened), oldest at
+  // rate_head_.
   std::vector<std::int64_t> rate_ring_;
   std::size_t rate_head_ = 0, rate_count_ = 0;
 };

@@ -8,6 +8,8 @@
 namespace pto::wsp {
 namespace {
 
+constexpr std::int64_t kMaxRate = 1'000'000;
+
 void require_positive(std::int64_t n, std::string_view what) {
   if (n < 1) throw ScheduleError(fmt::format("{}({}): the argument must be at least 1", what, n));
 }
@@ -117,6 +119,10 @@ TimingPolicy interleaved(std::int64_t n) {
 }
 TimingPolicy rate_limit(std::int64_t r) {
   require_positive(r, "rate_limit");
+  if (r > kMaxRate) {
+    throw ScheduleError(fmt::format(
+        "rate_limit({}): at most {} starts per millisecond (one per nanosecond)", r, kMaxRate));
+  }
   return TimingPolicy{TimingPolicy::Kind::RateLimit, r};
 }
 

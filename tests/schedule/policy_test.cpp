@@ -261,6 +261,19 @@ TEST(Policy, RateLimitAllowsAtMostRStartsPerMillisecond) {
   EXPECT_GT(r.stats.idle_ns, 0) << "workers wait for the rate by sleeping";
 }
 
+TEST(Policy, RateLimitHoldsForLargeRates) {
+  // More starts per millisecond than the limiter's initial memory: its ring grows, exactly.
+  const Outcome r = run(shape("grid", 4, 4000), Schedule{}.timing(rate_limit(1500)), 2);
+  std::vector<std::int64_t> starts;
+  for (const Event& e : r.events) starts.push_back(e.start);
+  std::sort(starts.begin(), starts.end());
+  for (std::size_t i = 0; i + 1500 < starts.size(); ++i) {
+    ASSERT_GE(starts[i + 1500] - starts[i], 1'000'000) << "starts " << i << ".." << i + 1500;
+  }
+  EXPECT_THROW_MSG(rate_limit(1'000'001), ScheduleError, "rate_limit(1000001)",
+                   "at most 1000000 starts per millisecond");
+}
+
 TEST(Policy, WindowBoundHoldsUnderEverySchedule) {
   for (const Schedule& s :
        {Schedule{}.queues(3).streams(2), Schedule{}.timing(batched(2)),

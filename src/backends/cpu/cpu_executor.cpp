@@ -31,17 +31,21 @@ using engine::TaskRecord;
 // Checks every view of every task without tracking or running anything.
 class ValidationSink final : public engine::GenerationSink {
  public:
-  explicit ValidationSink(const engine::Dispatcher& keys) : keys_(keys) {}
+  /// `keys`: the schedule keys that could fail, or null when none can.
+  explicit ValidationSink(const engine::Dispatcher* keys) : keys_(keys) {}
   engine::TaskPayload& next_payload() override { return payload_; }
   bool has_room() override { return true; }
-  void commit_task() override { keys_.check(payload_, next_id_++); }
+  void commit_task() override {
+    if (keys_) keys_->check(payload_, next_id_);
+    ++next_id_;
+  }
   void chain_begin() override {}
   void chain_end() override {}
   void group_begin() override {}
   void group_end() override {}
 
  private:
-  const engine::Dispatcher& keys_;
+  const engine::Dispatcher* keys_;
   engine::TaskPayload payload_;
   std::uint64_t next_id_ = 0;
 };
@@ -58,6 +62,7 @@ class CpuExecutor final : public Executor {
         schedule_(std::move(schedule)),
         options_(std::move(options)),
         dispatcher_(plan_, schedule_),
+        key_checker_(plan_, schedule_),
         engine_(plan_,
                 engine::EngineOptions{
                     options_.window.value_or(TaskWindow{}).size,
@@ -96,10 +101,9 @@ class CpuExecutor final : public Executor {
     values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
     const auto t0 = Clock::now();
     if (options_.prevalidate) {
-      engine::Dispatcher check_keys(plan_, schedule_);
-      check_keys.start(values_);
+      key_checker_.start(values_);
       engine::Generator check(plan_, values_);
-      ValidationSink sink(check_keys);
+      ValidationSink sink(key_checker_.needs_check() ? &key_checker_ : nullptr);
       check.run(sink, std::numeric_limits<std::int64_t>::max());
     }
     validation_ns_ = ns_since(t0);
@@ -476,6 +480,7 @@ class CpuExecutor final : public Executor {
   Schedule schedule_;
   CompileOptions options_;
   engine::Dispatcher dispatcher_;
+  engine::Dispatcher key_checker_;  ///< evaluates keys during prevalidation
   Engine engine_;
   engine::Scheduler scheduler_;
   BoundValues values_;
