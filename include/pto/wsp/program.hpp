@@ -37,7 +37,7 @@ struct CompileOptions {
 
 struct WorkerStats {
   std::int64_t tasks = 0;
-  std::int64_t busy_ns = 0;  ///< time spent inside kernels
+  std::int64_t busy_ns = 0;  ///< from each task's start (its release to the worker) to its end
   double utilisation = 0.0;  ///< busy_ns / makespan_ns
   std::vector<int> queues;   ///< scheduler queues this worker serves
 };

@@ -244,12 +244,13 @@ class CpuExecutor final : public Executor {
   }
 
   // Called with mu_ held.
-  void push_ready(std::vector<std::uint32_t>& ready) {
-    // Tasks become ready in the engine (at generation or when their last predecessor ends); the
-    // ready time is stamped here, where the clock lives.
-    const std::int64_t now = ready.empty() ? 0 : now_ns();
+  // `now`: when they became ready (the end of the generation call or of the task that released
+  // them), a time the caller read already: clock reads are a large share of a small task's cost.
+  void push_ready(std::vector<std::uint32_t>& ready, std::int64_t now) {
     for (std::uint32_t s : ready) {
-      engine_.task(s).ready_ns = now;
+      TaskRecord& t = engine_.task(s);
+      // A task generated while its last predecessor was finishing became ready when it existed.
+      t.ready_ns = std::max(now, t.gen_ns);
       wake_for(scheduler_.push(s));
     }
     ready.clear();
@@ -322,7 +323,7 @@ class CpuExecutor final : public Executor {
       ready.clear();
       fail_locked(error);
     } else {
-      push_ready(ready);
+      push_ready(ready, t1);
     }
   }
 
@@ -331,8 +332,8 @@ class CpuExecutor final : public Executor {
     ++running_;
     lk.unlock();
     std::exception_ptr error;
-    const std::int64_t busy = run_task(w, slot, start, error);
-    engine_.complete(slot, busy, ready);
+    const std::int64_t end = run_task(w, slot, start, error);
+    engine_.complete(slot, end - start, ready);
     lk.lock();
     const int freed_queue = scheduler_.finish(slot);
     engine_.retire(slot);  // after the scheduler read the record
@@ -347,12 +348,12 @@ class CpuExecutor final : public Executor {
       ready.clear();
     } else {
       if (freed_queue >= 0) wake_for(freed_queue);
-      push_ready(ready);
+      push_ready(ready, end);
     }
   }
 
-  // Runs the kernel; returns its duration. `start` is the instant the scheduler released the task
-  // to this worker, which the log records as its start (the rate limit counts those instants).
+  // Runs the kernel; returns when it ended. `start` is the instant the scheduler released the task
+  // to this worker, which counts as its start (in the log, in busy time, and for the rate limit).
   std::int64_t run_task(int w, std::uint32_t slot, std::int64_t start, std::exception_ptr& error) {
     TaskRecord& t = engine_.task(slot);
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
@@ -362,7 +363,6 @@ class CpuExecutor final : public Executor {
       axes[a] = AxisValue{n.axis_names[a], t.payload.axis_values[a]};
     }
     const std::span<const AxisValue> axis_span(axes.data(), t.payload.num_axes);
-    const std::int64_t kernel_start = now_ns();
     try {
       k.fn()(TaskArgs(k.signature(), t.payload.tensors, t.payload.scalars, axis_span));
     } catch (const std::exception& e) {
@@ -376,7 +376,7 @@ class CpuExecutor final : public Executor {
     const std::int64_t end = now_ns();
     WorkerLocal& l = local_[static_cast<std::size_t>(w)];
     ++l.tasks;
-    l.busy_ns += end - kernel_start;
+    l.busy_ns += end - start;
     if (options_.record_tasks) {
       TaskEvent e;
       e.id = t.id;
@@ -398,7 +398,7 @@ class CpuExecutor final : public Executor {
       e.deps = t.deps;
       l.log.push_back(std::move(e));
     }
-    return end - kernel_start;
+    return end;
   }
 
   // With batched timing, a partial group is released only when nothing else could move: no
