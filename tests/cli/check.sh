@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 fail=0
 check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; fi; }
 
-help="$("$cli" run --help 2>&1)"
+help="$("$cli" --help 2>&1)"
 for flag in --backend --threads --queues --dispatch --streams --stream-by --timing --window \
             --window-mode --priority --trace --html --stats-json --shape --batch --tasks --cost-us; do
   check "help documents $flag" '[[ "$help" == *"$flag"* ]]'

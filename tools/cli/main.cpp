@@ -141,6 +141,9 @@ int run(const RunFlags& f) {
 int main(int argc, char** argv) {
   CLI::App app{"pto-wsp: run a dynamic LLM workload under a schedule, and see what it did"};
   app.require_subcommand(1);
+  // `pto-wsp --help` shows every subcommand's flags too.
+  app.set_help_flag();
+  app.set_help_all_flag("-h,--help", "Print this help (every command and flag) and exit");
   RunFlags f;
   CLI::App* cmd = app.add_subcommand(
       "run",
