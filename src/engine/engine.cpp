@@ -109,7 +109,6 @@ void Engine::start(const BoundValues& values) {
   group_stack_.clear();
   gate_stack_.clear();
   next_id_ = 0;
-  critical_path_.store(0, std::memory_order_relaxed);
   if (options_.dispatcher) options_.dispatcher->start(values);
   std::vector<bool> exact;
   tensor_space_ = alias_spaces(values, exact);
@@ -435,10 +434,19 @@ void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready) {
   std::lock_guard<SpinLock> lock(w.lock);
   w.done = true;
   const std::int64_t path = w.path.load(std::memory_order_relaxed);
-  for (RecordRef s : w.successors) {
-    raise_to(task(s).path, path);  // before the release, so a ready task's path is final
-    if (task(s).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
-  }
+  w.successors.for_each([&](RecordRef s) {
+    // Before the release, so a ready task's path is final. The last predecessor to finish is
+    // the only writer left: no compare-exchange needed (the common case in chains).
+    TaskRecord& succ = task(s);
+    if (succ.pending.load(std::memory_order_acquire) == 1) {
+      if (succ.path.load(std::memory_order_relaxed) < path) {
+        succ.path.store(path, std::memory_order_relaxed);
+      }
+    } else {
+      raise_to(succ.path, path);
+    }
+    if (succ.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
+  });
   w.successors.clear();
 }
 
@@ -453,17 +461,17 @@ void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
   retire(g | kGroupBit);
 }
 
-void Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
-                      std::vector<std::uint32_t>& ready) {
+std::int64_t Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
+                              std::vector<std::uint32_t>& ready) {
   TaskRecord& t = task(slot);
   const std::int64_t path = t.path.load(std::memory_order_relaxed) + duration_ns;
   t.path.store(path, std::memory_order_relaxed);
-  raise_to(critical_path_, path);
   finish(t, ready);
   if (t.group != kNone) {
     raise_to(group(t.group).path, path);
     member_done(t.group, ready);
   }
+  return path;
 }
 
 }  // namespace pto::wsp::engine

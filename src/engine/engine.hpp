@@ -3,6 +3,7 @@
 // `generate` and `complete` and runs the tasks that become ready (DESIGN §4.7).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -41,13 +42,44 @@ inline constexpr RecordRef kGroupBit = 0x80000000u;
 inline constexpr std::uint32_t kNone = 0xffffffffu;
 inline constexpr std::uint64_t kNoTask = ~0ull;  ///< the id of a free task record
 
+/// The records waiting for one record. Most tasks have one or two: those live inline, so that
+/// finishing a task does not chase a pointer to a cold heap block (a cache miss per task when the
+/// window runs far ahead of execution).
+class SuccessorList {
+ public:
+  void push_back(RecordRef r) {
+    if (size_ < kInline) {
+      inline_[size_] = r;
+    } else {
+      more_.push_back(r);
+    }
+    ++size_;
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    const std::uint32_t n = size_ < kInline ? size_ : kInline;
+    for (std::uint32_t i = 0; i < n; ++i) f(inline_[i]);
+    for (RecordRef r : more_) f(r);
+  }
+  void clear() noexcept {
+    size_ = 0;
+    more_.clear();  // keeps its capacity for the record's next task
+  }
+
+ private:
+  static constexpr std::uint32_t kInline = 3;
+  std::uint32_t size_ = 0;
+  std::array<RecordRef, kInline> inline_{};
+  std::vector<RecordRef> more_;
+};
+
 /// State shared by task and group records: who waits for it, and whether it is done.
 struct Waitable {
   std::atomic<std::int32_t> pending{0};
   SpinLock lock;
-  bool done = false;                  ///< guarded by lock
-  std::vector<RecordRef> successors;  ///< guarded by lock
-  std::uint32_t group = kNone;        ///< enclosing group (its pending counts this record)
+  bool done = false;            ///< guarded by lock
+  SuccessorList successors;     ///< guarded by lock
+  std::uint32_t group = kNone;  ///< enclosing group (its pending counts this record)
   /// Critical path: for a task, the longest chain of kernel time ending at its start (its end,
   /// once complete); for a group, the longest ending at any finished member.
   std::atomic<std::int64_t> path{0};
@@ -119,12 +151,10 @@ class Engine final : private GenerationSink {
   /// Marks task `slot` finished after `duration_ns` of kernel time: releases its successors
   /// (appended to `ready`) and its groups. Thread-safe; the slot is freed by a later `generate`
   /// once `retire` handed it back.
-  void complete(std::uint32_t slot, std::int64_t duration_ns, std::vector<std::uint32_t>& ready);
-
-  /// The longest chain of dependent tasks finished so far (summed kernel time).
-  std::int64_t critical_path_ns() const noexcept {
-    return critical_path_.load(std::memory_order_relaxed);
-  }
+  /// Returns the longest chain of dependent tasks' kernel time that ends with this one (the
+  /// critical path is the largest over all tasks; the backend keeps it per worker).
+  std::int64_t complete(std::uint32_t slot, std::int64_t duration_ns,
+                        std::vector<std::uint32_t>& ready);
 
   /// Hands finished records back to the generation role (thread-safe).
   void retire(std::uint32_t slot);
@@ -208,7 +238,6 @@ class Engine final : private GenerationSink {
   std::shared_ptr<ChunkedLoop> split_;  ///< the loop being generated in chunks, if any
   std::mutex split_mu_;                 ///< guards split_ against helpers reading it
   std::atomic<bool> split_active_{false};
-  std::atomic<std::int64_t> critical_path_{0};
   RegionIndex index_;
   RegionIndex::Cells cells_;       ///< scratch for track_data
   std::vector<int> tensor_space_;  ///< space of each plan tensor

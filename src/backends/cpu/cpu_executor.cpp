@@ -167,7 +167,7 @@ class CpuExecutor final : public Executor {
     s.window_stalls = stalls_;
     s.window_stall_ns = stall_ns_;
     s.window_high_water = high_water_;
-    s.critical_path_ns = engine_.critical_path_ns();
+
     s.stolen = scheduler_.stolen();
     for (std::size_t w = 0; w < local_.size(); ++w) {
       const WorkerLocal& l = local_[w];
@@ -179,6 +179,7 @@ class CpuExecutor final : public Executor {
       s.generation_ns += l.generation_ns;
       s.helper_chunks += l.helper_chunks;
       s.idle_ns += l.idle_ns;
+      s.critical_path_ns = std::max(s.critical_path_ns, l.critical_path_ns);
       // Whatever a worker did between execute() and the end that was not a kernel, generation
       // or sleep was scheduling: dispatch, queues, timing, completion, hand-overs.
       s.scheduling_ns +=
@@ -202,6 +203,7 @@ class CpuExecutor final : public Executor {
     std::int64_t busy_ns = 0;
     std::int64_t generation_ns = 0;
     std::int64_t idle_ns = 0;
+    std::int64_t critical_path_ns = 0;  ///< the longest path ending at a task it ran
     std::int64_t helper_chunks = 0;
     std::vector<TaskEvent> log;
   };
@@ -264,11 +266,11 @@ class CpuExecutor final : public Executor {
 
   // After the window filled, wait until a few slots are free before generating again, so that a
   // full window costs one generation call per batch of completions, not one per completion. With
-  // nothing running, generate at once (nothing else would free a slot).
+  // nothing running or queued, generate at once (nothing else would free a slot).
   bool generation_allowed() const {
     if (!window_blocked_) return true;
     if (freed_since_block_ >= window_hysteresis_) return true;
-    return freed_since_block_ > 0 && running_ == 0;
+    return freed_since_block_ > 0 && running_ == 0 && scheduler_.queued() == 0;
   }
   bool can_generate() const {
     return !aborting_ && !gen_done_ && !generating_ && generation_allowed();
@@ -333,7 +335,8 @@ class CpuExecutor final : public Executor {
     lk.unlock();
     std::exception_ptr error;
     const std::int64_t end = run_task(w, slot, start, error);
-    engine_.complete(slot, end - start, ready);
+    std::int64_t& longest = local_[static_cast<std::size_t>(w)].critical_path_ns;
+    longest = std::max(longest, engine_.complete(slot, end - start, ready));
     lk.lock();
     const int freed_queue = scheduler_.finish(slot);
     engine_.retire(slot);  // after the scheduler read the record
