@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "backends/cpu/cpu_executor.hpp"
+#include "backends/sim/sim_executor.hpp"
 #include "engine/executor.hpp"
 #include "pto/wsp/core/error.hpp"
 #include "pto/wsp/trace.hpp"
@@ -31,10 +32,17 @@ Program::Program(Plan plan, Schedule schedule, CompileOptions options) {
   schedule.validate();
   options.window = resolve_window(schedule, options);
   if (options.target == "cpu") {
+    if (options.machine || options.compute) {
+      throw CompileError(
+          "compile: CompileOptions::machine and ::compute apply to target \"sim\" only (the cpu "
+          "backend runs on this machine and always computes)");
+    }
     impl_ = cpu::make_executor(std::move(plan), std::move(schedule), std::move(options));
+  } else if (options.target == "sim") {
+    impl_ = sim::make_executor(std::move(plan), std::move(schedule), std::move(options));
   } else {
     throw CompileError(
-        fmt::format("compile: unknown target '{}' (available: cpu)", options.target));
+        fmt::format("compile: unknown target '{}' (available: cpu, sim)", options.target));
   }
 }
 
@@ -82,7 +90,9 @@ Trace Program::trace() const {
     for (int q : t.stats.workers[w].queues) {
       queues += fmt::format("{}{}", queues.empty() ? "" : ", ", q);
     }
-    t.worker_names.push_back(fmt::format("worker {} (queue{} {})", w,
+    const std::string& name = t.stats.workers[w].name;
+    t.worker_names.push_back(fmt::format("{} (queue{} {})",
+                                         name.empty() ? fmt::format("worker {}", w) : name,
                                          t.stats.workers[w].queues.size() > 1 ? "s" : "", queues));
   }
   t.tasks = task_log();

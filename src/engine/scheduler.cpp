@@ -55,12 +55,8 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
 
 void Scheduler::start() {
   for (Queue& q : queues_) {
-    q.fifo.clear();
-    q.heap.clear();
-    q.released.clear();
+    for (Lane& lane : q.lanes) lane = Lane{};
     for (Stream& s : q.streams) s = Stream{};
-    q.startable = 0;
-    q.rotation = 0;
     q.issue_seq = 0;
     q.issue_group = 0;
   }
@@ -71,50 +67,53 @@ void Scheduler::start() {
 
 void Scheduler::make_startable(Queue& q, std::uint32_t slot) {
   TaskRecord& t = engine_.task(slot);
+  Lane& lane = q.lanes[t.unit];
   switch (order_) {
     case Order::Fifo:
-      q.fifo.push_back(slot);
+      lane.fifo.push_back(slot);
       break;
     case Order::Heap:
-      q.heap.push_back(HeapEntry{t.priority, t.id, slot});
-      std::push_heap(q.heap.begin(), q.heap.end(),
+      lane.heap.push_back(HeapEntry{t.priority, t.id, slot});
+      std::push_heap(lane.heap.begin(), lane.heap.end(),
                      [](const HeapEntry& a, const HeapEntry& b) { return starts_later(a, b); });
       break;
     case Order::Interleaved:
       q.streams[static_cast<std::size_t>(t.stream)].head = slot;
       break;
   }
-  ++q.startable;
+  ++lane.startable;
 }
 
-std::uint32_t Scheduler::take_startable(Queue& q) {
+std::uint32_t Scheduler::take_startable(Queue& q, int unit) {
+  Lane& lane = q.lanes[static_cast<std::size_t>(unit)];
   std::uint32_t slot = kNone;
   switch (order_) {
     case Order::Fifo:
-      slot = q.fifo.front();
-      q.fifo.pop_front();
+      slot = lane.fifo.front();
+      lane.fifo.pop_front();
       break;
     case Order::Heap:
-      std::pop_heap(q.heap.begin(), q.heap.end(),
+      std::pop_heap(lane.heap.begin(), lane.heap.end(),
                     [](const HeapEntry& a, const HeapEntry& b) { return starts_later(a, b); });
-      slot = q.heap.back().slot;
-      q.heap.pop_back();
+      slot = lane.heap.back().slot;
+      lane.heap.pop_back();
       break;
     case Order::Interleaved: {
       const int n = static_cast<int>(q.streams.size());
       for (int i = 0; i < n; ++i) {
-        const int s = (q.rotation + i) % n;
+        const int s = (lane.rotation + i) % n;
         Stream& st = q.streams[static_cast<std::size_t>(s)];
-        if (st.head == kNone) continue;  // skip streams with nothing to start
+        // Skip streams with nothing to start (or whose head needs another kind of core).
+        if (st.head == kNone || engine_.task(st.head).unit != unit) continue;
         slot = st.head;
         st.head = kNone;
-        q.rotation = (s + 1) % n;
+        lane.rotation = (s + 1) % n;
         break;
       }
       break;
     }
   }
-  --q.startable;
+  --lane.startable;
   return slot;
 }
 
@@ -151,31 +150,32 @@ void Scheduler::release(Queue& q, int queue, std::uint32_t slot, std::int64_t no
   }
 }
 
-std::uint32_t Scheduler::pick_from(int queue, std::int64_t now) {
+std::uint32_t Scheduler::pick_from(int queue, int unit, std::int64_t now) {
   Queue& q = queues_[static_cast<std::size_t>(queue)];
+  Lane& lane = q.lanes[static_cast<std::size_t>(unit)];
   if (timing_ == TimingPolicy::Kind::Batched) {
-    if (q.released.empty()) {
-      if (q.startable < n_) return kNone;
+    if (lane.released.empty()) {
+      if (lane.startable < n_) return kNone;
       const std::int64_t group = q.issue_group++;
       for (std::int64_t k = 0; k < n_; ++k) {
-        const std::uint32_t s = take_startable(q);
+        const std::uint32_t s = take_startable(q, unit);
         release(q, queue, s, now, group);
-        q.released.push_back(s);
+        lane.released.push_back(s);
       }
       released_total_ += n_;
     }
-    const std::uint32_t s = q.released.front();
-    q.released.pop_front();
+    const std::uint32_t s = lane.released.front();
+    lane.released.pop_front();
     --released_total_;
     return s;
   }
-  if (q.startable == 0) return kNone;
-  const std::uint32_t s = take_startable(q);
+  if (lane.startable == 0) return kNone;
+  const std::uint32_t s = take_startable(q, unit);
   release(q, queue, s, now, q.issue_group++);
   return s;
 }
 
-Scheduler::Pick Scheduler::pick(int worker, std::int64_t now) {
+Scheduler::Pick Scheduler::pick(int worker, std::int64_t now, unsigned unit_mask) {
   const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
   const bool rate_blocked = timing_ == TimingPolicy::Kind::RateLimit &&
                             static_cast<std::int64_t>(rate_count_) == n_ &&
@@ -186,35 +186,44 @@ Scheduler::Pick Scheduler::pick(int worker, std::int64_t now) {
     return Pick{slot, -1};
   };
   const Pick wait{kNone, rate_blocked ? rate_ring_[rate_head_] + kRateWindowNs : -1};
+  const auto wanted = [&](int unit) { return (unit_mask >> unit) & 1u; };
 
   int& rotation = worker_rotation_[static_cast<std::size_t>(worker)];
   const int n = static_cast<int>(mine.size());
   for (int i = 0; i < n; ++i) {
     const int queue = mine[static_cast<std::size_t>((rotation + i) % n)];
     Queue& q = queues_[static_cast<std::size_t>(queue)];
-    if (rate_blocked) {
-      if (q.startable > 0) return wait;
-      continue;
-    }
-    const std::uint32_t s = pick_from(queue, now);
-    if (s != kNone) {
-      rotation = (rotation + i + 1) % n;  // the next pick starts at the next queue: fairness
-      return started(s);
+    for (int unit = 0; unit < kUnits; ++unit) {
+      if (!wanted(unit)) continue;
+      if (rate_blocked) {
+        if (q.lanes[static_cast<std::size_t>(unit)].startable > 0) return wait;
+        continue;
+      }
+      const std::uint32_t s = pick_from(queue, unit, now);
+      if (s != kNone) {
+        rotation = (rotation + i + 1) % n;  // the next pick starts at the next queue: fairness
+        return started(s);
+      }
     }
   }
   if (!steal_) return Pick{};
   // An idle queue takes ready work from the busiest one.
-  int victim = -1;
+  int victim = -1, victim_unit = 0;
   std::int64_t most = 0;
   for (int v = 0; v < num_queues(); ++v) {
-    if (queues_[static_cast<std::size_t>(v)].startable > most) {
-      most = queues_[static_cast<std::size_t>(v)].startable;
-      victim = v;
+    for (int unit = 0; unit < kUnits; ++unit) {
+      const std::int64_t n_startable =
+          queues_[static_cast<std::size_t>(v)].lanes[static_cast<std::size_t>(unit)].startable;
+      if (wanted(unit) && n_startable > most) {
+        most = n_startable;
+        victim = v;
+        victim_unit = unit;
+      }
     }
   }
   if (victim < 0) return Pick{};
   if (rate_blocked) return wait;
-  const std::uint32_t s = take_startable(queues_[static_cast<std::size_t>(victim)]);
+  const std::uint32_t s = take_startable(queues_[static_cast<std::size_t>(victim)], victim_unit);
   const int thief = mine.front();
   Queue& tq = queues_[static_cast<std::size_t>(thief)];
   release(tq, thief, s, now, tq.issue_group++);
@@ -257,23 +266,28 @@ int Scheduler::finish(std::uint32_t slot) {
 }
 
 bool Scheduler::flush(std::int64_t now) {
-  // A queue that can release a full group is not stuck: its workers will, and what that runs
-  // may fill the other queues' groups.
+  // A lane that can release a full group is not stuck: its workers will, and what that runs may
+  // fill the other lanes' groups.
   for (const Queue& q : queues_) {
-    if (q.startable >= n_) return false;
+    for (const Lane& lane : q.lanes) {
+      if (lane.startable >= n_) return false;
+    }
   }
   bool any = false;
   for (int queue = 0; queue < num_queues(); ++queue) {
     Queue& q = queues_[static_cast<std::size_t>(queue)];
-    if (!q.released.empty() || q.startable == 0) continue;
-    const std::int64_t group = q.issue_group++;
-    while (q.startable > 0) {
-      const std::uint32_t s = take_startable(q);
-      release(q, queue, s, now, group);
-      q.released.push_back(s);
-      ++released_total_;
+    for (int unit = 0; unit < kUnits; ++unit) {
+      Lane& lane = q.lanes[static_cast<std::size_t>(unit)];
+      if (!lane.released.empty() || lane.startable == 0) continue;
+      const std::int64_t group = q.issue_group++;
+      while (lane.startable > 0) {
+        const std::uint32_t s = take_startable(q, unit);
+        release(q, queue, s, now, group);
+        lane.released.push_back(s);
+        ++released_total_;
+      }
+      any = true;
     }
-    any = true;
   }
   return any;
 }

@@ -9,6 +9,7 @@
 //   -> started by a worker that serves the queue -> finished (frees its stream).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -20,6 +21,9 @@ namespace pto::wsp::engine {
 
 class Scheduler {
  public:
+  static constexpr int kUnits = 2;  ///< kinds of core: CoreKind::Vector, CoreKind::Cube
+  static constexpr unsigned kAllUnits = (1u << kUnits) - 1;
+
   Scheduler(Engine& engine, const Schedule& schedule, int workers);
 
   /// Resets every queue for a new execution.
@@ -34,8 +38,9 @@ class Scheduler {
     std::int64_t wake_at = -1;   ///< when nothing may start before then (rate limit), else -1
   };
   /// The task `worker` should start at `now`: released by its queues' timing policy (stamping
-  /// the record's issue fields), or stolen under work_steal.
-  Pick pick(int worker, std::int64_t now);
+  /// the record's issue fields), or stolen under work_steal. Only tasks whose unit (the kind of
+  /// core they need, TaskRecord::unit) is in `unit_mask` are considered.
+  Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits);
 
   /// Task `slot` finished. Returns the queue whose stream it freed when that made another task
   /// startable, else -1.
@@ -77,22 +82,26 @@ class Scheduler {
     std::deque<SeqEntry> waiting;  ///< ready, behind the stream's head (sorted by seq)
     std::uint32_t head = kNone;    ///< interleaved: the stream's startable task
   };
-  struct Queue {
-    std::deque<std::uint32_t> fifo;      ///< startable, in ready order (FIFO issue, no streams)
-    std::vector<HeapEntry> heap;         ///< startable by (priority, id): priority or streams
+  /// The startable tasks of one queue that need one kind of core.
+  struct Lane {
+    std::deque<std::uint32_t> fifo;      ///< in the order they became startable (no priority)
+    std::vector<HeapEntry> heap;         ///< by (priority, id)
     std::deque<std::uint32_t> released;  ///< batched: released, not started
-    std::vector<Stream> streams;
     std::int64_t startable = 0;
     int rotation = 0;  ///< interleaved: the stream to try first
+  };
+  struct Queue {
+    std::array<Lane, kUnits> lanes;
+    std::vector<Stream> streams;
     std::int64_t issue_seq = 0;
     std::int64_t issue_group = 0;
   };
   enum class Order : std::uint8_t { Fifo, Heap, Interleaved };
 
   void make_startable(Queue& q, std::uint32_t slot);
-  std::uint32_t take_startable(Queue& q);
+  std::uint32_t take_startable(Queue& q, int unit);
   void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group);
-  std::uint32_t pick_from(int queue, std::int64_t now);
+  std::uint32_t pick_from(int queue, int unit, std::int64_t now);
   void record_start(std::int64_t now);
 
   Engine& engine_;

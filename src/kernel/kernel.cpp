@@ -128,12 +128,23 @@ std::int64_t TaskArgs::axis(std::string_view name) const {
   throw KernelError(fmt::format("task of kernel '{}' has no axis '{}'", sig_->name(), name));
 }
 
-Kernel::Kernel(KernelSignature signature, KernelFn fn)
-    : impl_(std::make_shared<const Impl>(Impl{std::move(signature), std::move(fn)})) {
+const char* to_string(CoreKind kind) noexcept {
+  return kind == CoreKind::Cube ? "cube" : "vector";
+}
+
+Kernel::Kernel(KernelSignature signature, KernelFn fn, CostFn cost)
+    : impl_(std::make_shared<const Impl>(
+          Impl{std::move(signature), std::move(fn), std::move(cost)})) {
   if (!impl_->fn) {
     throw CompileError(
         fmt::format("kernel '{}': no implementation given", impl_->signature.name()));
   }
+}
+
+Kernel Kernel::with_cost(CostFn cost) const {
+  if (!cost)
+    throw CompileError(fmt::format("kernel '{}': with_cost(): empty cost function", name()));
+  return Kernel(impl_->signature, impl_->fn, std::move(cost));
 }
 
 Kernel make_kernel(std::string name, std::vector<ParamSpec> params, KernelFn fn) {

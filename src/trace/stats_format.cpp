@@ -75,7 +75,9 @@ void append_stats_json(Buffer& out, const ProgramStats& s) {
   for (std::size_t w = 0; w < s.workers.size(); ++w) {
     const WorkerStats& ws = s.workers[w];
     if (w > 0) out.push_back(',');
-    fmt::format_to(fmt::appender(out), "{{\"tasks\":{},\"busy_ns\":{},\"utilisation\":", ws.tasks,
+    out.append(std::string_view("{\"name\":"));
+    append_json_string(out, ws.name);
+    fmt::format_to(fmt::appender(out), ",\"tasks\":{},\"busy_ns\":{},\"utilisation\":", ws.tasks,
                    ws.busy_ns);
     append_json_number(out, ws.utilisation);
     out.append(std::string_view(",\"queues\":["));
@@ -102,18 +104,19 @@ std::string ProgramStats::to_string() const {
 
   // Worker lines: pad each column to its widest entry so the columns line up.
   std::size_t id_w = 1, queues_w = 1, tasks_w = 1, busy_w = 1;
-  std::vector<std::string> queue_lists, busy;
+  std::vector<std::string> queue_lists, busy, names;
   for (std::size_t w = 0; w < workers.size(); ++w) {
     queue_lists.push_back(trace_text::queue_list(workers[w].queues));
     busy.push_back(fmt::format("{:.3f}", static_cast<double>(workers[w].busy_ns) / 1e6));
-    id_w = std::max(id_w, fmt::formatted_size("{}", w));
+    names.push_back(workers[w].name.empty() ? fmt::format("worker {}", w) : workers[w].name);
+    id_w = std::max(id_w, names.back().size());
     queues_w = std::max(queues_w, queue_lists.back().size());
     tasks_w = std::max(tasks_w, fmt::formatted_size("{}", workers[w].tasks));
     busy_w = std::max(busy_w, busy.back().size());
   }
   for (std::size_t w = 0; w < workers.size(); ++w) {
     fmt::format_to(std::back_inserter(out),
-                   "worker {:<{}}  queues {:<{}}  tasks {:>{}}  busy {:>{}} ms  util {:.1f}%\n", w,
+                   "{:<{}}  queues {:<{}}  tasks {:>{}}  busy {:>{}} ms  util {:.1f}%\n", names[w],
                    id_w, queue_lists[w], queues_w, workers[w].tasks, tasks_w, busy[w], busy_w,
                    100.0 * workers[w].utilisation);
   }

@@ -23,13 +23,20 @@ float tile_value(std::int64_t b, std::int64_t t, int i) {
   return static_cast<float>((b * 131 + t * 17 + i * 7) % 1009) / 1009.0f + 0.25f;
 }
 
+// On the NPU model a synthetic task costs its cost_ns on a vector core.
+KernelCost scalar_cost(const TaskArgs& a) {
+  return KernelCost{CoreKind::Vector, 0.0, static_cast<double>(a.scalar("cost_ns").as_int())};
+}
+
 Kernel make_work() {
-  return make_kernel("work", {Out("out", DType::f32, 1), Scalar("cost_ns")}, [](const TaskArgs& a) {
-    spin_for(a.scalar("cost_ns").as_int());
-    float* o = a.tensor("out").data<float>();
-    const std::int64_t b = a.axis("b"), t = a.axis("t");
-    for (int i = 0; i < 4; ++i) o[i] = std::sqrt(tile_value(b, t, i));
-  });
+  return make_kernel("work", {Out("out", DType::f32, 1), Scalar("cost_ns")},
+                     [](const TaskArgs& a) {
+                       spin_for(a.scalar("cost_ns").as_int());
+                       float* o = a.tensor("out").data<float>();
+                       const std::int64_t b = a.axis("b"), t = a.axis("t");
+                       for (int i = 0; i < 4; ++i) o[i] = std::sqrt(tile_value(b, t, i));
+                     })
+      .with_cost(scalar_cost);
 }
 
 Kernel make_step() {
@@ -44,7 +51,8 @@ Kernel make_step() {
                          acc[i] = acc[i] * 0.999f + tile_value(b, t, i);
                          o[i] = acc[i];
                        }
-                     });
+                     })
+      .with_cost(scalar_cost);
 }
 
 Kernel make_consume() {
@@ -55,7 +63,8 @@ Kernel make_consume() {
                        const float* x = a.tensor("in").data<float>();
                        float* o = a.tensor("out").data<float>();
                        for (int i = 0; i < 4; ++i) o[i] = x[i] * 1.5f + 0.125f / (1.0f + x[i]);
-                     });
+                     })
+      .with_cost(scalar_cost);
 }
 
 }  // namespace
@@ -128,6 +137,11 @@ Instance synthetic(const SyntheticOptions& o) {
 
 namespace {
 
+// Vector-core costs of the attention kernels on the NPU model: 64 f32 lanes per cycle, a fixed
+// ~32-cycle launch, and K/V tiles streamed from HBM at this core's share of ~1.6 TB/s
+// (≈ 33 bytes/ns with 48 vector cores busy).
+constexpr double kLanes = 64.0, kLaunchCycles = 32.0, kHbmBytesPerNs = 33.0;
+
 Kernel make_init() {
   return make_kernel("attn_init", {Out("acc", DType::f32, 1), Out("stats", DType::f32, 1)},
                      [](const TaskArgs& a) {
@@ -137,43 +151,55 @@ Kernel make_init() {
                        float* st = a.tensor("stats").data<float>();
                        st[0] = -std::numeric_limits<float>::infinity();
                        st[1] = 0.0f;
-                     });
+                     })
+      .with_cost([](const TaskArgs& a) {
+        return KernelCost{CoreKind::Vector,
+                          kLaunchCycles + static_cast<double>(a.tensor("acc").size(0)) / kLanes,
+                          0.0};
+      });
 }
 
 // One online-softmax step: fold the scores of this tile's KV rows into acc.
 Kernel make_tile() {
-  return make_kernel(
-      "attn_tile",
-      {In("q", DType::f32, 1), In("k", DType::f32, 2), In("v", DType::f32, 2),
-       InOut("acc", DType::f32, 1), InOut("stats", DType::f32, 1), Scalar("scale", DType::f32)},
-      [](const TaskArgs& a) {
-        const Tensor &q = a.tensor("q"), &k = a.tensor("k"), &v = a.tensor("v");
-        const Tensor& acc = a.tensor("acc");
-        const std::int64_t rows = k.size(0), dim = q.size(0);
-        const float scale = static_cast<float>(a.scalar("scale").f);
-        const float* qp = q.data<float>();
-        float* o = acc.data<float>();
-        float* st = a.tensor("stats").data<float>();
-        std::vector<float> s(static_cast<std::size_t>(rows));
-        float m_new = st[0];
-        for (std::int64_t j = 0; j < rows; ++j) {
-          const float* kj = k.data<float>() + j * k.stride(0);
-          float dot = 0.0f;
-          for (std::int64_t d = 0; d < dim; ++d) dot += qp[d] * kj[d];
-          s[j] = dot * scale;
-          m_new = std::max(m_new, s[j]);
-        }
-        const float correction = std::exp(st[0] - m_new);
-        float sum = st[1] * correction;
-        for (std::int64_t d = 0; d < dim; ++d) o[d] *= correction;
-        for (std::int64_t j = 0; j < rows; ++j) {
-          const float p = std::exp(s[j] - m_new);
-          sum += p;
-          const float* vj = v.data<float>() + j * v.stride(0);
-          for (std::int64_t d = 0; d < dim; ++d) o[d] += p * vj[d];
-        }
-        st[0] = m_new;
-        st[1] = sum;
+  return make_kernel("attn_tile",
+                     {In("q", DType::f32, 1), In("k", DType::f32, 2), In("v", DType::f32, 2),
+                      InOut("acc", DType::f32, 1), InOut("stats", DType::f32, 1),
+                      Scalar("scale", DType::f32)},
+                     [](const TaskArgs& a) {
+                       const Tensor &q = a.tensor("q"), &k = a.tensor("k"), &v = a.tensor("v");
+                       const Tensor& acc = a.tensor("acc");
+                       const std::int64_t rows = k.size(0), dim = q.size(0);
+                       const float scale = static_cast<float>(a.scalar("scale").f);
+                       const float* qp = q.data<float>();
+                       float* o = acc.data<float>();
+                       float* st = a.tensor("stats").data<float>();
+                       std::vector<float> s(static_cast<std::size_t>(rows));
+                       float m_new = st[0];
+                       for (std::int64_t j = 0; j < rows; ++j) {
+                         const float* kj = k.data<float>() + j * k.stride(0);
+                         float dot = 0.0f;
+                         for (std::int64_t d = 0; d < dim; ++d) dot += qp[d] * kj[d];
+                         s[j] = dot * scale;
+                         m_new = std::max(m_new, s[j]);
+                       }
+                       const float correction = std::exp(st[0] - m_new);
+                       float sum = st[1] * correction;
+                       for (std::int64_t d = 0; d < dim; ++d) o[d] *= correction;
+                       for (std::int64_t j = 0; j < rows; ++j) {
+                         const float p = std::exp(s[j] - m_new);
+                         sum += p;
+                         const float* vj = v.data<float>() + j * v.stride(0);
+                         for (std::int64_t d = 0; d < dim; ++d) o[d] += p * vj[d];
+                       }
+                       st[0] = m_new;
+                       st[1] = sum;
+                     })
+      .with_cost([](const TaskArgs& a) {
+        const auto rows = static_cast<double>(a.tensor("k").size(0));
+        const auto dim = static_cast<double>(a.tensor("q").size(0));
+        // q·k for every row, exp, then p·v: ~4 element operations per (row, dim).
+        return KernelCost{CoreKind::Vector, kLaunchCycles + 4.0 * rows * dim / kLanes,
+                          2.0 * rows * dim * 4.0 / kHbmBytesPerNs};
       });
 }
 
@@ -184,7 +210,12 @@ Kernel make_norm() {
                        float* o = acc.data<float>();
                        const float sum = a.tensor("stats").data<float>()[1];
                        for (std::int64_t d = 0; d < acc.size(0); ++d) o[d] /= sum;
-                     });
+                     })
+      .with_cost([](const TaskArgs& a) {
+        return KernelCost{CoreKind::Vector,
+                          kLaunchCycles + static_cast<double>(a.tensor("acc").size(0)) / kLanes,
+                          0.0};
+      });
 }
 
 Tensor binding(const Instance& inst, const std::string& name) {

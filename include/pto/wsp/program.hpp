@@ -9,6 +9,7 @@
 
 #include "pto/wsp/kernel/kernel.hpp"
 #include "pto/wsp/schedule/schedule.hpp"
+#include "pto/wsp/sim/machine.hpp"
 #include "pto/wsp/workload/bindings.hpp"
 #include "pto/wsp/workload/plan.hpp"
 #include "pto/wsp/workload/workload.hpp"
@@ -30,6 +31,11 @@ struct CompileOptions {
   /// machine we measure on it costs 10-25% (docs/PERFORMANCE.md); it is for machines with cores
   /// to spare and generation-heavy workloads.
   bool parallel_generation = false;
+  /// sim: the machine to simulate (default: Machine::defaults()). A CompileError on cpu.
+  std::optional<Machine> machine;
+  /// sim: also run every kernel, in simulated start order, so results can be compared with the
+  /// cpu backend (which always runs them). A CompileError on cpu.
+  bool compute = false;
   /// Keep a log of every task (ids, queue, stream, worker, timestamps, dependencies); see
   /// Program::task_log and Program::trace.
   bool record_tasks = false;
@@ -40,10 +46,11 @@ struct WorkerStats {
   std::int64_t busy_ns = 0;  ///< from each task's start (its release to the worker) to its end
   double utilisation = 0.0;  ///< busy_ns / makespan_ns
   std::vector<int> queues;   ///< scheduler queues this worker serves
+  std::string name;          ///< "worker 0" (cpu), "cube 3" / "vector 7" (sim)
 };
 
 struct ProgramStats {
-  std::string backend;  ///< "cpu"
+  std::string backend;  ///< "cpu" or "sim" (sim: every time is simulated)
   std::int64_t tasks = 0;
   std::int64_t makespan_ns = 0;    ///< execute() to the last task's end
   std::int64_t generation_ns = 0;  ///< generation + dependency tracking, summed over workers

@@ -19,7 +19,9 @@
 #include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
 #include "engine/generator.hpp"
+#include "engine/kernel_call.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/validation.hpp"
 #include "pto/wsp/core/error.hpp"
 
 namespace pto::wsp::cpu {
@@ -27,28 +29,6 @@ namespace {
 
 using engine::Engine;
 using engine::TaskRecord;
-
-// Checks every view of every task without tracking or running anything.
-class ValidationSink final : public engine::GenerationSink {
- public:
-  /// `keys`: the schedule keys that could fail, or null when none can.
-  explicit ValidationSink(const engine::Dispatcher* keys) : keys_(keys) {}
-  engine::TaskPayload& next_payload() override { return payload_; }
-  bool has_room() override { return true; }
-  void commit_task() override {
-    if (keys_) keys_->check(payload_, next_id_);
-    ++next_id_;
-  }
-  void chain_begin() override {}
-  void chain_end() override {}
-  void group_begin() override {}
-  void group_end() override {}
-
- private:
-  const engine::Dispatcher* keys_;
-  engine::TaskPayload payload_;
-  std::uint64_t next_id_ = 0;
-};
 
 int resolved_threads(int requested) {
   return requested > 0 ? requested
@@ -101,10 +81,7 @@ class CpuExecutor final : public Executor {
     values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
     const auto t0 = Clock::now();
     if (options_.prevalidate) {
-      key_checker_.start(values_);
-      engine::Generator check(plan_, values_);
-      ValidationSink sink(key_checker_.needs_check() ? &key_checker_ : nullptr);
-      check.run(sink, std::numeric_limits<std::int64_t>::max());
+      engine::prevalidate(plan_, values_, key_checker_);
     }
     validation_ns_ = ns_since(t0);
     engine_.start(values_);
@@ -174,7 +151,7 @@ class CpuExecutor final : public Executor {
       WorkerStats ws{
           l.tasks, l.busy_ns,
           end_ns_ > 0 ? static_cast<double>(l.busy_ns) / static_cast<double>(end_ns_) : 0.0,
-          scheduler_.queues_of(static_cast<int>(w))};
+          scheduler_.queues_of(static_cast<int>(w)), fmt::format("worker {}", w)};
       s.workers.push_back(std::move(ws));
       s.generation_ns += l.generation_ns;
       s.helper_chunks += l.helper_chunks;
@@ -359,48 +336,16 @@ class CpuExecutor final : public Executor {
   // to this worker, which counts as its start (in the log, in busy time, and for the rate limit).
   std::int64_t run_task(int w, std::uint32_t slot, std::int64_t start, std::exception_ptr& error) {
     TaskRecord& t = engine_.task(slot);
-    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
-    const Kernel& k = plan_.kernels[static_cast<std::size_t>(n.kernel)];
-    std::array<AxisValue, engine::kMaxTaskAxes> axes;
-    for (int a = 0; a < t.payload.num_axes; ++a) {
-      axes[a] = AxisValue{n.axis_names[a], t.payload.axis_values[a]};
-    }
-    const std::span<const AxisValue> axis_span(axes.data(), t.payload.num_axes);
     try {
-      k.fn()(TaskArgs(k.signature(), t.payload.tensors, t.payload.scalars, axis_span));
-    } catch (const std::exception& e) {
-      std::string name = k.name() + "[";
-      for (std::size_t a = 0; a < axis_span.size(); ++a) {
-        name += fmt::format("{}{}={}", a ? ", " : "", axis_span[a].name, axis_span[a].value);
-      }
-      error = std::make_exception_ptr(
-          KernelError(fmt::format("task {}]: kernel raised: {}", name, e.what())));
+      engine::call_kernel(plan_, t.payload);
+    } catch (...) {
+      error = std::current_exception();
     }
     const std::int64_t end = now_ns();
     WorkerLocal& l = local_[static_cast<std::size_t>(w)];
     ++l.tasks;
     l.busy_ns += end - start;
-    if (options_.record_tasks) {
-      TaskEvent e;
-      e.id = t.id;
-      e.node = t.payload.node;
-      e.kernel = k.name();
-      for (const AxisValue& a : axis_span) e.axes.emplace_back(std::string(a.name), a.value);
-      e.worker = w;
-      e.queue = t.queue;
-      e.home_queue = t.home_queue;
-      e.stream = t.stream;
-      e.issue_seq = t.issue_seq;
-      e.issue_group = t.issue_group;
-      e.priority = t.priority;
-      e.gen_ns = t.gen_ns;
-      e.ready_ns = t.ready_ns;
-      e.issue_ns = t.issue_ns;
-      e.start_ns = start;
-      e.end_ns = end;
-      e.deps = t.deps;
-      l.log.push_back(std::move(e));
-    }
+    if (options_.record_tasks) l.log.push_back(engine::task_event(plan_, t, w, start, end));
     return end;
   }
 

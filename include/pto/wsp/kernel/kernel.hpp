@@ -102,13 +102,34 @@ class TaskArgs {
 
 using KernelFn = std::function<void(const TaskArgs&)>;
 
-/// A declared kernel: its signature and implementation. Cheap to copy (shared).
+/// The kinds of core of the NPU model: matmul work runs on cube cores, the rest on vector cores.
+enum class CoreKind : std::uint8_t { Vector = 0, Cube = 1 };
+const char* to_string(CoreKind kind) noexcept;
+
+/// What one task of a kernel costs on the NPU model: `cycles` at the machine's clock plus `ns`
+/// of fixed time, on one core of kind `core`.
+struct KernelCost {
+  CoreKind core = CoreKind::Vector;
+  double cycles = 0.0;
+  double ns = 0.0;
+};
+
+/// A kernel's cost as a function of its task's arguments (sizes of views, scalars, axes).
+using CostFn = std::function<KernelCost(const TaskArgs&)>;
+
+/// A declared kernel: its signature, implementation and (optionally) its cost on the NPU model.
+/// Cheap to copy (shared).
 class Kernel {
  public:
-  Kernel(KernelSignature signature, KernelFn fn);
+  Kernel(KernelSignature signature, KernelFn fn, CostFn cost = nullptr);
   const KernelSignature& signature() const noexcept { return impl_->signature; }
   const std::string& name() const noexcept { return impl_->signature.name(); }
   const KernelFn& fn() const noexcept { return impl_->fn; }
+  /// Empty when the kernel declares no cost (the sim backend then needs one from its machine
+  /// description).
+  const CostFn& cost() const noexcept { return impl_->cost; }
+  /// The same kernel with a cost function (a new declaration).
+  Kernel with_cost(CostFn cost) const;
   /// Identity of the declaration.
   const void* id() const noexcept { return impl_.get(); }
 
@@ -116,6 +137,7 @@ class Kernel {
   struct Impl {
     KernelSignature signature;
     KernelFn fn;
+    CostFn cost;
   };
   std::shared_ptr<const Impl> impl_;
 };

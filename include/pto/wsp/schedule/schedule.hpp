@@ -143,6 +143,12 @@ class Schedule {
   const DispatchPolicy& dispatch_policy() const noexcept { return dispatch_; }
   /// The queue count: round_robin's n, else queues(n), else 1.
   int num_queues() const noexcept;
+  /// Whether round_robin(n) or queues(n) set the queue count (the sim backend otherwise uses one
+  /// queue per AICPU).
+  bool queues_given() const noexcept {
+    return queues_ > 0 ||
+           (dispatch_.kind == DispatchPolicy::Kind::RoundRobin && dispatch_.queues > 0);
+  }
   /// Streams per queue: streams(n), or interleaved(n)'s n when none were set; 0: no streams.
   int num_streams() const noexcept;
   const std::optional<Key>& stream_key() const noexcept { return stream_key_; }

@@ -1,0 +1,167 @@
+// Machine descriptions: strict JSON parsing (every field named in errors) and writing.
+#include "pto/wsp/sim/machine.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pto/wsp/core/error.hpp"
+
+namespace pto::wsp {
+namespace {
+
+using json = nlohmann::json;
+
+class Reader {
+ public:
+  Reader(const json& j, std::string_view where) : j_(j), where_(where) {}
+
+  const json& field(const char* key, bool required = true) {
+    seen_.insert(key);
+    if (!j_.contains(key)) {
+      if (required) fail(key, "is missing");
+      return null_;
+    }
+    return j_.at(key);
+  }
+  std::int64_t integer(const char* key, std::int64_t min) {
+    const json& v = field(key);
+    if (!v.is_number_integer()) fail(key, fmt::format("must be an integer, got {}", v.dump()));
+    const auto x = v.get<std::int64_t>();
+    if (x < min) fail(key, fmt::format("must be at least {}, got {}", min, x));
+    return x;
+  }
+  double positive(const char* key) {
+    const json& v = field(key);
+    if (!v.is_number()) fail(key, fmt::format("must be a number, got {}", v.dump()));
+    const double x = v.get<double>();
+    if (!(x > 0.0)) fail(key, fmt::format("must be positive, got {}", x));
+    return x;
+  }
+  std::string text(const char* key, bool required = true) {
+    const json& v = field(key, required);
+    if (v.is_null() && !required) return {};
+    if (!v.is_string()) fail(key, fmt::format("must be a string, got {}", v.dump()));
+    return v.get<std::string>();
+  }
+  void no_unknown_keys() {
+    for (const auto& [k, v] : j_.items()) {
+      if (!seen_.count(k)) {
+        throw CompileError(fmt::format("{}: unknown field '{}'", where_, k));
+      }
+    }
+  }
+  [[noreturn]] void fail(std::string_view key, const std::string& what) const {
+    throw CompileError(fmt::format("{}: field '{}' {}", where_, key, what));
+  }
+
+ private:
+  const json& j_;
+  std::string_view where_;
+  std::set<std::string, std::less<>> seen_;
+  json null_;
+};
+
+CoreKind core_kind(const std::string& s, Reader& r, const std::string& key) {
+  if (s == "vector") return CoreKind::Vector;
+  if (s == "cube") return CoreKind::Cube;
+  r.fail(key, fmt::format("must be \"vector\" or \"cube\", got \"{}\"", s));
+}
+
+}  // namespace
+
+Machine Machine::from_json(std::string_view text, std::string_view where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw CompileError(fmt::format("{}: not valid JSON: {}", where, e.what()));
+  }
+  if (!j.is_object()) throw CompileError(fmt::format("{}: must be a JSON object", where));
+  Reader r(j, where);
+  Machine m;
+  m.name = r.text("name");
+  m.clock_ghz = r.positive("clock_ghz");
+  m.aicpus = static_cast<int>(r.integer("aicpus", 1));
+  m.cube_cores = static_cast<int>(r.integer("cube_cores", 1));
+  m.vector_cores = static_cast<int>(r.integer("vector_cores", 1));
+  m.partition = r.text("partition");
+  if (m.partition != "shared" && m.partition != "split") {
+    r.fail("partition", fmt::format("must be \"shared\" or \"split\", got \"{}\"", m.partition));
+  }
+  if (m.partition == "split" && (m.cube_cores < m.aicpus || m.vector_cores < m.aicpus)) {
+    r.fail("partition", fmt::format("\"split\" needs at least one core of each kind per AICPU "
+                                    "({} AICPUs, {} cube, {} vector)",
+                                    m.aicpus, m.cube_cores, m.vector_cores));
+  }
+  m.host_to_aicpu_ns = r.integer("host_to_aicpu_ns", 0);
+  m.host_to_core_ns = r.integer("host_to_core_ns", 0);
+  m.aicpu_to_core_ns = r.integer("aicpu_to_core_ns", 0);
+  m.aicpu_dispatch_ns = r.integer("aicpu_dispatch_ns", 0);
+  m.aicpu_complete_ns = r.integer("aicpu_complete_ns", 0);
+  m.completion_poll_ns = r.integer("completion_poll_ns", 0);
+  m.host_task_ns = r.integer("host_task_ns", 0);
+  m.cold_start_axis = r.text("cold_start_axis", false);
+  if (j.contains("cold_start_ns")) m.cold_start_ns = r.integer("cold_start_ns", 0);
+  const json& kernels = r.field("kernels", false);
+  if (!kernels.is_null()) {
+    if (!kernels.is_object()) r.fail("kernels", "must be an object of kernel name -> cost");
+    for (const auto& [name, v] : kernels.items()) {
+      const std::string where_k = fmt::format("{}: kernels.{}", where, name);
+      if (!v.is_object()) throw CompileError(fmt::format("{} must be an object", where_k));
+      Reader kr(v, where_k);
+      MeasuredCost c;
+      c.core = core_kind(kr.text("core"), kr, "core");
+      const json& ns = kr.field("ns");
+      if (!ns.is_number() || ns.get<double>() < 0.0) {
+        kr.fail("ns", fmt::format("must be a non-negative number, got {}", ns.dump()));
+      }
+      c.ns = ns.get<double>();
+      kr.no_unknown_keys();
+      m.kernels.emplace(name, c);
+    }
+  }
+  r.no_unknown_keys();
+  return m;
+}
+
+Machine Machine::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CompileError(fmt::format("machine description '{}': cannot be read", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return from_json(ss.str(), fmt::format("machine description '{}'", path));
+}
+
+std::string Machine::to_json() const {
+  json j = {{"name", name},
+            {"clock_ghz", clock_ghz},
+            {"aicpus", aicpus},
+            {"cube_cores", cube_cores},
+            {"vector_cores", vector_cores},
+            {"partition", partition},
+            {"host_to_aicpu_ns", host_to_aicpu_ns},
+            {"host_to_core_ns", host_to_core_ns},
+            {"aicpu_to_core_ns", aicpu_to_core_ns},
+            {"aicpu_dispatch_ns", aicpu_dispatch_ns},
+            {"aicpu_complete_ns", aicpu_complete_ns},
+            {"completion_poll_ns", completion_poll_ns},
+            {"host_task_ns", host_task_ns}};
+  if (!cold_start_axis.empty()) {
+    j["cold_start_axis"] = cold_start_axis;
+    j["cold_start_ns"] = cold_start_ns;
+  }
+  if (!kernels.empty()) {
+    json k = json::object();
+    for (const auto& [kernel, c] : kernels) {
+      k[kernel] = {{"core", to_string(c.core)}, {"ns", c.ns}};
+    }
+    j["kernels"] = k;
+  }
+  return j.dump(2);
+}
+
+}  // namespace pto::wsp

@@ -1,0 +1,540 @@
+// The sim backend. A discrete-event simulation over integer nanoseconds of simulated time:
+//
+//   host     generates and tracks tasks one after another (host_task_ns each; the engine's
+//            generator and dependency tracker, as on cpu); a task reaches its AICPU
+//            host_to_aicpu_ns after it was generated.
+//   AICPU a  is scheduler worker a of the shared scheduler core: when it is free and a core it
+//            may use is free, it asks the core for a task (Scheduler::pick with the kinds of core
+//            it has free), spends aicpu_dispatch_ns issuing it, and the task starts on the lowest
+//            free core of its kind aicpu_to_core_ns later. A finished task is noticed
+//            completion_poll_ns after it ends and retired by the AICPU that issued it
+//            (aicpu_complete_ns), which releases its dependants and frees its window slot.
+//   cores    run one task at a time for the task's cost (its kernel's cost function, or the
+//            machine's measured cost for the kernel), plus a cold start when configured.
+//
+// Events at one instant are processed in the order they were scheduled, so a run is a pure
+// function of its inputs: the same program and values give a byte-identical trace.
+#include "backends/sim/sim_executor.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <exception>
+#include <queue>
+
+#include <fmt/format.h>
+
+#include "engine/dispatcher.hpp"
+#include "engine/engine.hpp"
+#include "engine/kernel_call.hpp"
+#include "engine/scheduler.hpp"
+#include "engine/validation.hpp"
+#include "pto/wsp/core/error.hpp"
+
+namespace pto::wsp::sim {
+namespace {
+
+using engine::Engine;
+using engine::kNone;
+using engine::TaskRecord;
+
+constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
+
+// Where each kernel's per-task cost comes from.
+class CostModel {
+ public:
+  CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_(m) {
+    for (const Kernel& k : plan.kernels) {
+      if (k.cost()) {
+        measured_.push_back(nullptr);
+        continue;
+      }
+      const auto it = m.kernels.find(k.name());
+      if (it == m.kernels.end()) {
+        throw CompileError(fmt::format(
+            "sim: kernel '{}' has no cost on the NPU model: give it a cost function "
+            "(Kernel::with_cost) or a measured cost in the machine description (\"kernels\": "
+            "{{\"{}\": {{\"core\": \"vector\", \"ns\": ...}}}}, written by `pto-wsp calibrate`)",
+            k.name(), k.name()));
+      }
+      measured_.push_back(&it->second);
+    }
+  }
+
+  struct Cost {
+    CoreKind core;
+    std::int64_t ns;
+  };
+  Cost of(const TaskRecord& t) const {
+    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
+    if (const MeasuredCost* m = measured_[static_cast<std::size_t>(n.kernel)]) {
+      return Cost{m->core, static_cast<std::int64_t>(std::llround(m->ns))};
+    }
+    const KernelCost c = engine::call_cost(plan_, t.payload);
+    const double ns = machine_.ns(c.cycles) + c.ns;
+    if (!(ns >= 0.0) || ns > 1e15) {
+      throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
+                                    plan_.kernels[static_cast<std::size_t>(n.kernel)].name(),
+                                    c.cycles, c.ns));
+    }
+    return Cost{c.core, static_cast<std::int64_t>(std::llround(ns))};
+  }
+
+ private:
+  const Plan& plan_;
+  const Machine& machine_;
+  std::vector<const MeasuredCost*> measured_;
+};
+
+// Free cores of one kind in one group, lowest id first (deterministic placement).
+class CoreSet {
+ public:
+  void add(int core) {
+    ids_.push_back(core);
+    bits_.resize((ids_.size() + 63) / 64, 0);
+    set(static_cast<int>(ids_.size()) - 1);
+  }
+  bool any() const noexcept { return free_ > 0; }
+  // Takes the lowest free core; returns its id.
+  int take() {
+    for (std::size_t w = 0; w < bits_.size(); ++w) {
+      if (bits_[w] == 0) continue;
+      const int i = static_cast<int>(w * 64) + std::countr_zero(bits_[w]);
+      bits_[w] &= bits_[w] - 1;
+      --free_;
+      return ids_[static_cast<std::size_t>(i)];
+    }
+    return -1;
+  }
+  void give_back(int core) {
+    const auto it = std::lower_bound(ids_.begin(), ids_.end(), core);
+    set(static_cast<int>(it - ids_.begin()));
+  }
+  void reset() {
+    std::fill(bits_.begin(), bits_.end(), 0);
+    free_ = 0;
+    for (std::size_t i = 0; i < ids_.size(); ++i) set(static_cast<int>(i));
+  }
+
+ private:
+  void set(int i) {
+    bits_[static_cast<std::size_t>(i) / 64] |= 1ull << (i % 64);
+    ++free_;
+  }
+  std::vector<int> ids_;  // ascending
+  std::vector<std::uint64_t> bits_;
+  int free_ = 0;
+};
+
+using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
+
+struct Event {
+  enum Kind : std::uint8_t { Generate, Arrive, CoreDone, Complete, Dispatch };
+  std::int64_t time;
+  std::uint64_t seq;
+  Kind kind;
+  std::uint32_t slot;
+  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+};
+
+class SimExecutor final : public Executor {
+ public:
+  SimExecutor(Plan plan, Schedule schedule, CompileOptions options)
+      : plan_(std::move(plan)),
+        schedule_(std::move(schedule)),
+        options_(std::move(options)),
+        machine_(options_.machine.value_or(Machine::defaults())),
+        costs_(plan_, machine_),
+        dispatcher_(plan_, schedule_),
+        key_checker_(plan_, schedule_),
+        engine_(plan_, engine::EngineOptions{options_.window.value_or(TaskWindow{}).size,
+                                             options_.window.value_or(TaskWindow{}).mode, 1,
+                                             &dispatcher_}),
+        scheduler_(engine_, schedule_, machine_.aicpus) {
+    options_.window = options_.window.value_or(TaskWindow{});
+    options_.machine = machine_;
+    options_.threads = machine_.cube_cores + machine_.vector_cores;
+    // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
+    const int groups = machine_.partition == "split" ? machine_.aicpus : 1;
+    free_.resize(static_cast<std::size_t>(groups));
+    const int cores = machine_.cube_cores + machine_.vector_cores;
+    for (int c = 0; c < cores; ++c) {
+      const CoreKind kind = c < machine_.cube_cores ? CoreKind::Cube : CoreKind::Vector;
+      const int index = kind == CoreKind::Cube ? c : c - machine_.cube_cores;
+      const int group = index % groups;
+      cores_.push_back(Core{kind, group});
+      free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)].add(c);
+    }
+    if (!machine_.cold_start_axis.empty()) {
+      for (const PlanNode& n : plan_.nodes) {
+        const auto it =
+            std::find(n.axis_names.begin(), n.axis_names.end(), machine_.cold_start_axis);
+        cold_axis_.push_back(n.kind == NodeKind::Task && it != n.axis_names.end()
+                                 ? static_cast<int>(it - n.axis_names.begin())
+                                 : -1);
+      }
+    }
+  }
+
+  void execute(const Bindings& bindings) override {
+    if (unsynchronized_) {
+      throw ExecutionError("execute(): the previous execution has not been synchronized");
+    }
+    values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
+    if (options_.prevalidate) engine::prevalidate(plan_, values_, key_checker_);
+    unsynchronized_ = true;
+    error_ = nullptr;
+    try {
+      simulate();
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+
+  void synchronize() override {
+    if (!unsynchronized_) return;
+    unsynchronized_ = false;
+    std::sort(log_.begin(), log_.end(),
+              [](const TaskEvent& a, const TaskEvent& b) { return a.id < b.id; });
+    if (error_) {
+      std::exception_ptr e = error_;
+      error_ = nullptr;
+      std::rethrow_exception(e);
+    }
+  }
+
+  bool is_complete() const override { return true; }  // execute() simulates to the end
+
+  ProgramStats stats() const override {
+    ProgramStats s;
+    s.backend = "sim";
+    s.tasks = tasks_;
+    s.makespan_ns = last_end_;
+    s.generation_ns = host_busy_ns_;
+    s.validation_ns = 0;  // wall time would break determinism; sim stats are simulated only
+    s.queues = scheduler_.num_queues();
+    s.window_size = options_.window->size;
+    s.window_stalls = stalls_;
+    s.window_stall_ns = stall_ns_;
+    s.window_high_water = high_water_;
+    s.critical_path_ns = critical_path_;
+    s.stolen = scheduler_.stolen();
+    for (std::int64_t b : aicpu_busy_ns_) s.scheduling_ns += b;
+    s.scheduling_ns_per_task =
+        s.tasks > 0 ? static_cast<double>(s.scheduling_ns) / static_cast<double>(s.tasks) : 0.0;
+    for (std::size_t c = 0; c < cores_.size(); ++c) {
+      const Core& core = cores_[c];
+      WorkerStats w;
+      w.tasks = core.tasks;
+      w.busy_ns = core.busy_ns;
+      w.utilisation =
+          last_end_ > 0 ? static_cast<double>(core.busy_ns) / static_cast<double>(last_end_) : 0;
+      for (int q = 0; q < scheduler_.num_queues(); ++q) {
+        const int aicpu = q % machine_.aicpus;
+        if (machine_.partition == "shared" || aicpu == core.group) w.queues.push_back(q);
+      }
+      const int index = core.kind == CoreKind::Cube ? static_cast<int>(c)
+                                                    : static_cast<int>(c) - machine_.cube_cores;
+      w.name = machine_.partition == "split"
+                   ? fmt::format("AICPU {} {} {}", core.group, to_string(core.kind), index)
+                   : fmt::format("{} {}", to_string(core.kind), index);
+      s.idle_ns += last_end_ - core.busy_ns;
+      s.workers.push_back(std::move(w));
+    }
+    return s;
+  }
+
+  const std::vector<TaskEvent>& task_log() const override { return log_; }
+  const Plan& plan() const override { return plan_; }
+  const Schedule& schedule() const override { return schedule_; }
+  const CompileOptions& options() const override { return options_; }
+
+ private:
+  struct Core {
+    CoreKind kind;
+    int group;
+    std::int64_t busy_ns = 0;
+    std::int64_t tasks = 0;
+    bool has_key = false;  ///< cold start: the axis value of the last task it ran
+    std::int64_t key = 0;
+  };
+  // Per task slot, while the task is in flight.
+  struct Flight {
+    int core = -1;
+    int aicpu = -1;
+    std::int64_t start = 0, end = 0;
+  };
+
+  void schedule_event(std::int64_t time, Event::Kind kind, std::uint32_t slot = kNone) {
+    events_.push(Event{time, next_seq_++, kind, slot});
+  }
+
+  void reset() {
+    engine_.start(values_);
+    scheduler_.start();
+    events_ = decltype(events_)();
+    next_seq_ = 0;
+    log_.clear();
+    for (Core& c : cores_) c = Core{c.kind, c.group};
+    for (CoreSetPair& g : free_) {
+      for (CoreSet& set : g) set.reset();
+    }
+    aicpu_free_.assign(static_cast<std::size_t>(machine_.aicpus), machine_.host_to_core_ns);
+    aicpu_busy_ns_.assign(static_cast<std::size_t>(machine_.aicpus), 0);
+    host_free_ = host_busy_ns_ = 0;
+    gen_done_ = window_full_ = generate_scheduled_ = false;
+    tasks_ = outstanding_ = in_flight_ = high_water_ = 0;
+    stalls_ = stall_ns_ = 0;
+    stall_since_ = -1;
+    critical_path_ = last_end_ = 0;
+    dispatch_rotation_ = 0;
+    dispatch_pending_at_ = -1;
+  }
+
+  void simulate() {
+    reset();
+    schedule_event(0, Event::Generate);
+    generate_scheduled_ = true;
+    while (!events_.empty()) {
+      const Event e = events_.top();
+      events_.pop();
+      now_ = e.time;
+      switch (e.kind) {
+        case Event::Generate:
+          on_generate();
+          break;
+        case Event::Arrive:
+          make_ready(e.slot);
+          break;
+        case Event::CoreDone:
+          on_core_done(e.slot);
+          break;
+        case Event::Complete:
+          on_complete(e.slot);
+          break;
+        case Event::Dispatch:
+          if (dispatch_pending_at_ == now_) dispatch_pending_at_ = -1;
+          break;
+      }
+      try_dispatch();
+    }
+    if (!gen_done_ || outstanding_ != 0) {
+      throw InternalError(
+          fmt::format("sim: the event queue ran dry with {} tasks outstanding", outstanding_));
+    }
+  }
+
+  void on_generate() {
+    generate_scheduled_ = false;
+    if (stall_since_ >= 0) {
+      stall_ns_ += now_ - stall_since_;
+      stall_since_ = -1;
+    }
+    engine_.reclaim();
+    std::int64_t h = std::max(now_, host_free_);
+    const std::int64_t began = h;
+    for (int k = 0; k < kHostBatch; ++k) {
+      const engine::GenerateResult r = engine_.generate(1, h + machine_.host_task_ns, ready_);
+      if (r.tasks == 1) {
+        h += machine_.host_task_ns;
+        ++tasks_;
+        ++outstanding_;
+        high_water_ = std::max(high_water_, outstanding_);
+        for (std::uint32_t s : ready_)
+          schedule_event(h + machine_.host_to_aicpu_ns, Event::Arrive, s);
+        ready_.clear();
+      }
+      if (r.exhausted) {
+        gen_done_ = true;
+        break;
+      }
+      if (r.window_full) {
+        window_full_ = true;
+        ++stalls_;
+        stall_since_ = h;
+        break;
+      }
+    }
+    host_busy_ns_ += h - began;
+    host_free_ = h;
+    if (!gen_done_ && !window_full_) {
+      schedule_event(h, Event::Generate);
+      generate_scheduled_ = true;
+    }
+  }
+
+  // A task whose dependencies are done becomes visible to its AICPU (not before it arrived).
+  void make_ready(std::uint32_t slot) {
+    TaskRecord& t = engine_.task(slot);
+    const std::int64_t arrival = t.gen_ns + machine_.host_to_aicpu_ns;
+    if (now_ < arrival) {
+      schedule_event(arrival, Event::Arrive, slot);
+      return;
+    }
+    const CostModel::Cost c = costs_.of(t);
+    t.unit = static_cast<std::uint8_t>(c.core);
+    cost_[slot_index(slot)] = c.ns;
+    t.ready_ns = now_;
+    scheduler_.push(slot);
+  }
+
+  std::size_t slot_index(std::uint32_t slot) {
+    if (slot >= flights_.size()) {
+      flights_.resize(static_cast<std::size_t>(slot) + 1);
+      cost_.resize(static_cast<std::size_t>(slot) + 1);
+    }
+    return slot;
+  }
+
+  CoreSetPair& free_of(int aicpu) {
+    return free_[machine_.partition == "split" ? static_cast<std::size_t>(aicpu) : 0];
+  }
+
+  void try_dispatch() {
+    for (int pass = 0; pass < 2; ++pass) {
+      const int n = machine_.aicpus;
+      for (int i = 0; i < n; ++i) {
+        const int a = (dispatch_rotation_ + i) % n;
+        while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
+          unsigned mask = 0;
+          for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
+            if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
+          }
+          if (mask == 0) break;
+          const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
+          if (p.slot == kNone) {
+            if (p.wake_at >= 0) wake_at(p.wake_at);
+            break;
+          }
+          start(a, p.slot);
+        }
+        if (aicpu_free_[static_cast<std::size_t>(a)] > now_ && scheduler_.queued() > 0) {
+          wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
+        }
+      }
+      dispatch_rotation_ = (dispatch_rotation_ + 1) % n;
+      // batched: a partial group is released only when nothing else could make progress.
+      if (pass == 0 && scheduler_.batched() && in_flight_ == 0 && scheduler_.released() == 0 &&
+          scheduler_.queued() > 0 && !generate_scheduled_ && (gen_done_ || window_full_) &&
+          scheduler_.flush(now_)) {
+        continue;
+      }
+      break;
+    }
+  }
+
+  void wake_at(std::int64_t t) {
+    if (dispatch_pending_at_ >= now_ && dispatch_pending_at_ <= t) {
+      return;  // an earlier wake-up will look again
+    }
+    dispatch_pending_at_ = t;
+    schedule_event(t, Event::Dispatch);
+  }
+
+  void start(int aicpu, std::uint32_t slot) {
+    TaskRecord& t = engine_.task(slot);
+    const std::size_t i = slot_index(slot);
+    const int core = free_of(aicpu)[t.unit].take();
+    Core& c = cores_[static_cast<std::size_t>(core)];
+    std::int64_t cold = 0;
+    if (!cold_axis_.empty()) {
+      const int ax = cold_axis_[static_cast<std::size_t>(t.payload.node)];
+      if (ax >= 0) {
+        const std::int64_t key = t.payload.axis_values[ax];
+        if (!c.has_key || c.key != key) cold = machine_.cold_start_ns;
+        c.has_key = true;
+        c.key = key;
+      }
+    }
+    aicpu_free_[static_cast<std::size_t>(aicpu)] = now_ + machine_.aicpu_dispatch_ns;
+    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_dispatch_ns;
+    Flight& f = flights_[i];
+    f.core = core;
+    f.aicpu = aicpu;
+    f.start = now_ + machine_.aicpu_dispatch_ns + machine_.aicpu_to_core_ns;
+    f.end = f.start + cold + cost_[i];
+    ++in_flight_;
+    if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
+    schedule_event(f.end, Event::CoreDone, slot);
+  }
+
+  void on_core_done(std::uint32_t slot) {
+    TaskRecord& t = engine_.task(slot);
+    const Flight& f = flights_[slot];
+    Core& c = cores_[static_cast<std::size_t>(f.core)];
+    c.busy_ns += f.end - f.start;
+    ++c.tasks;
+    free_of(f.aicpu)[t.unit].give_back(f.core);
+    last_end_ = std::max(last_end_, f.end);
+    // The issuing AICPU notices the completion and retires the task.
+    std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(f.aicpu)];
+    const std::int64_t retired =
+        std::max(now_ + machine_.completion_poll_ns, free_at) + machine_.aicpu_complete_ns;
+    free_at = retired;
+    aicpu_busy_ns_[static_cast<std::size_t>(f.aicpu)] += machine_.aicpu_complete_ns;
+    schedule_event(retired, Event::Complete, slot);
+  }
+
+  void on_complete(std::uint32_t slot) {
+    TaskRecord& t = engine_.task(slot);
+    const Flight& f = flights_[slot];
+    critical_path_ = std::max(critical_path_, engine_.complete(slot, f.end - f.start, ready_));
+    if (options_.record_tasks) log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
+    scheduler_.finish(slot);
+    engine_.retire(slot);
+    --outstanding_;
+    --in_flight_;
+    for (std::uint32_t s : ready_) make_ready(s);
+    ready_.clear();
+    if (!gen_done_ && !generate_scheduled_ && window_full_) {
+      window_full_ = false;
+      schedule_event(std::max(now_, host_free_), Event::Generate);
+      generate_scheduled_ = true;
+    }
+  }
+
+  Plan plan_;
+  Schedule schedule_;
+  CompileOptions options_;
+  Machine machine_;
+  CostModel costs_;
+  engine::Dispatcher dispatcher_;
+  engine::Dispatcher key_checker_;
+  Engine engine_;
+  engine::Scheduler scheduler_;
+  BoundValues values_;
+
+  std::vector<Core> cores_;
+  std::vector<CoreSetPair> free_;   ///< per group: free cores of each kind
+  std::vector<int> cold_axis_;      ///< per plan node: index of the cold-start axis
+  std::vector<Flight> flights_;     ///< by slot
+  std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::uint64_t next_seq_ = 0;
+  std::int64_t now_ = 0;
+  std::vector<std::uint32_t> ready_;
+  std::vector<std::int64_t> aicpu_free_, aicpu_busy_ns_;
+  std::int64_t host_free_ = 0, host_busy_ns_ = 0;
+  bool gen_done_ = false, window_full_ = false, generate_scheduled_ = false;
+  std::int64_t tasks_ = 0, outstanding_ = 0, in_flight_ = 0, high_water_ = 0;
+  std::int64_t stalls_ = 0, stall_ns_ = 0, stall_since_ = -1;
+  std::int64_t critical_path_ = 0, last_end_ = 0;
+  int dispatch_rotation_ = 0;
+  std::int64_t dispatch_pending_at_ = -1;
+  bool unsynchronized_ = false;
+  std::exception_ptr error_;
+  std::vector<TaskEvent> log_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_executor(Plan plan, Schedule schedule, CompileOptions options) {
+  // The dispatch queues are the AICPUs unless the schedule says otherwise.
+  const Machine machine = options.machine.value_or(Machine::defaults());
+  if (!schedule.queues_given()) schedule = schedule.queues(machine.aicpus);
+  schedule.validate();
+  return std::make_unique<SimExecutor>(std::move(plan), std::move(schedule), std::move(options));
+}
+
+}  // namespace pto::wsp::sim
