@@ -40,6 +40,7 @@ TaskEvent task_event(const Plan& plan, const TaskRecord& t, int worker, std::int
   e.issue_ns = t.issue_ns;
   e.start_ns = start;
   e.end_ns = end;
+  e.done_ns = end;
   e.deps = t.deps;
   return e;
 }

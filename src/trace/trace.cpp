@@ -88,6 +88,8 @@ void append_task_event(Buffer& out, const TaskEvent& e) {
   append_us(out, e.ready_ns);
   out.append(std::string_view(",\"issue_ts\":"));
   append_us(out, e.issue_ns);
+  out.append(std::string_view(",\"done_ts\":"));
+  append_us(out, e.done_ns);
   fmt::format_to(app, ",\"issue_seq\":{},\"issue_group\":{},\"priority\":{}}}}}", e.issue_seq,
                  e.issue_group, e.priority);
 }

@@ -93,6 +93,9 @@ struct TaskEvent {
   std::int64_t issue_seq = 0, issue_group = 0;
   std::int64_t priority = 0;  ///< the priority key (0 without a priority policy)
   std::int64_t gen_ns = 0, ready_ns = 0, issue_ns = 0, start_ns = 0, end_ns = 0;
+  /// When the scheduler saw it finish: its stream, window slot and dependants were released
+  /// (cpu: its end; sim: after the completion poll and the AICPU's retirement work).
+  std::int64_t done_ns = 0;
   std::vector<std::uint64_t> deps;  ///< ids of the tasks it waited for (data and item order)
 };
 

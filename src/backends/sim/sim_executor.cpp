@@ -297,31 +297,39 @@ class SimExecutor final : public Executor {
     schedule_event(0, Event::Generate);
     generate_scheduled_ = true;
     while (!events_.empty()) {
-      const Event e = events_.top();
-      events_.pop();
-      now_ = e.time;
-      switch (e.kind) {
-        case Event::Generate:
-          on_generate();
-          break;
-        case Event::Arrive:
-          make_ready(e.slot);
-          break;
-        case Event::CoreDone:
-          on_core_done(e.slot);
-          break;
-        case Event::Complete:
-          on_complete(e.slot);
-          break;
-        case Event::Dispatch:
-          if (dispatch_pending_at_ == now_) dispatch_pending_at_ = -1;
-          break;
+      // Everything that happens at one instant happens before the AICPUs decide: tasks that
+      // become ready together are choices of one decision (priority, interleaving).
+      now_ = events_.top().time;
+      while (!events_.empty() && events_.top().time == now_) {
+        const Event e = events_.top();
+        events_.pop();
+        process(e);
       }
       try_dispatch();
     }
     if (!gen_done_ || outstanding_ != 0) {
       throw InternalError(
           fmt::format("sim: the event queue ran dry with {} tasks outstanding", outstanding_));
+    }
+  }
+
+  void process(const Event& e) {
+    switch (e.kind) {
+      case Event::Generate:
+        on_generate();
+        break;
+      case Event::Arrive:
+        make_ready(e.slot);
+        break;
+      case Event::CoreDone:
+        on_core_done(e.slot);
+        break;
+      case Event::Complete:
+        on_complete(e.slot);
+        break;
+      case Event::Dispatch:
+        if (dispatch_pending_at_ == now_) dispatch_pending_at_ = -1;
+        break;
     }
   }
 
@@ -480,7 +488,10 @@ class SimExecutor final : public Executor {
     TaskRecord& t = engine_.task(slot);
     const Flight& f = flights_[slot];
     critical_path_ = std::max(critical_path_, engine_.complete(slot, f.end - f.start, ready_));
-    if (options_.record_tasks) log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
+    if (options_.record_tasks) {
+      log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
+      log_.back().done_ns = now_;
+    }
     scheduler_.finish(slot);
     engine_.retire(slot);
     --outstanding_;

@@ -1,0 +1,259 @@
+// The sim backend: analytic makespans, unit routing, partitions, cold starts, determinism and
+// machine descriptions. (Every schedule policy's invariant is tested on sim as well, from its
+// trace, in tests/schedule/policy_test.cpp.)
+#include <gtest/gtest.h>
+
+#include "support/expect_error.hpp"
+#include "workloads/workloads.hpp"
+
+namespace pto::wsp {
+namespace {
+
+// A machine where only what a test sets costs time.
+Machine ideal(int vector_cores, int aicpus = 1) {
+  Machine m;
+  m.name = "ideal";
+  m.aicpus = aicpus;
+  m.cube_cores = 1;
+  m.vector_cores = vector_cores;
+  m.host_to_aicpu_ns = m.host_to_core_ns = m.aicpu_to_core_ns = 0;
+  m.aicpu_dispatch_ns = m.aicpu_complete_ns = m.completion_poll_ns = m.host_task_ns = 0;
+  return m;
+}
+
+struct SimRun {
+  ProgramStats stats;
+  std::vector<TaskEvent> log;
+  std::string trace;
+};
+
+SimRun simulate(const workloads::Instance& inst, const Machine& m, Schedule s = {},
+                bool compute = false) {
+  CompileOptions o;
+  o.target = "sim";
+  o.machine = m;
+  o.compute = compute;
+  o.record_tasks = true;
+  Program p = compile(inst.workload, s, o);
+  p.execute(inst.bindings);
+  p.synchronize();
+  return SimRun{p.stats(), p.task_log(), p.trace().chrome_json()};
+}
+
+workloads::Instance synthetic(std::string shape, std::int64_t batch, std::int64_t tasks,
+                              double cost_us) {
+  return workloads::synthetic(workloads::SyntheticOptions{std::move(shape), batch, tasks, cost_us});
+}
+
+TEST(Sim, IndependentTasksTakeCeilNOverCRoundsPlusLatencies) {
+  for (int cores : {1, 3, 8}) {
+    for (std::int64_t n : {1, 7, 24, 25}) {
+      const auto inst = synthetic("grid", 1, n, 10.0);
+      EXPECT_EQ(simulate(inst, ideal(cores)).stats.makespan_ns, (n + cores - 1) / cores * 10'000)
+          << n << " tasks on " << cores << " cores";
+      Machine m = ideal(cores);
+      m.host_to_aicpu_ns = 3000;  // the first tasks arrive 3 µs after they are generated
+      m.host_to_core_ns = 2000;
+      EXPECT_EQ(simulate(inst, m).stats.makespan_ns, 3000 + (n + cores - 1) / cores * 10'000);
+    }
+  }
+}
+
+TEST(Sim, ChainPaysEveryLinkLatency) {
+  Machine m = ideal(4);
+  m.aicpu_dispatch_ns = 200;
+  m.aicpu_to_core_ns = 50;
+  m.completion_poll_ns = 100;
+  m.aicpu_complete_ns = 300;
+  m.host_task_ns = 10;
+  m.host_to_aicpu_ns = 1000;
+  const std::int64_t n = 12, cost = 5000;
+  const SimRun r = simulate(synthetic("chain", 2, n, 5.0), m);
+  // The first task arrives at 10 + 1000; each task then costs dispatch + transfer + its cost,
+  // and each link the poll and the retirement.
+  const std::int64_t first = 10 + 1000;
+  EXPECT_EQ(r.stats.makespan_ns, first + n * (200 + 50 + cost) + (n - 1) * (100 + 300));
+  EXPECT_EQ(r.stats.critical_path_ns, n * cost);
+  EXPECT_EQ(r.stats.scheduling_ns, n * (200 + 300));  // AICPU work
+}
+
+Kernel costed(const char* name, CoreKind core = CoreKind::Vector) {
+  return make_kernel(name, {InOut("x", DType::f32, 1), Scalar("cost_ns")}, [](const TaskArgs&) {})
+      .with_cost([core](const TaskArgs& a) {
+        return KernelCost{core, 0.0, static_cast<double>(a.scalar("cost_ns").as_int())};
+      });
+}
+
+TEST(Sim, DiamondFollowsItsLongestPath) {
+  const Kernel k = costed("k");
+  TensorRef X = tensor("X", DType::f32, 1);
+  // a -> {b, c} -> d: a and d cover the tensor, b and c one half each.
+  const Workload w =
+      sequential({task(k, {}, {X.slice(0, 4), 1000}),
+                  combine({task(k, {}, {X.slice(0, 2), 3000}), task(k, {}, {X.slice(2, 4), 7000})}),
+                  task(k, {}, {X.slice(0, 4), 2000})});
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set_tensor("X", Tensor::zeros(DType::f32, {4}));
+  const SimRun r = simulate(inst, ideal(2));
+  EXPECT_EQ(r.stats.makespan_ns, 1000 + 7000 + 2000);
+  EXPECT_EQ(r.stats.critical_path_ns, 1000 + 7000 + 2000);
+  EXPECT_EQ(r.log[1].start_ns, r.log[2].start_ns);  // b and c in parallel
+}
+
+TEST(Sim, OneStreamSerialisesAQueue) {
+  const auto inst = synthetic("grid", 2, 12, 4.0);
+  EXPECT_EQ(simulate(inst, ideal(8), Schedule{}.queues(1)).stats.makespan_ns, 4000 * 2);
+  EXPECT_EQ(simulate(inst, ideal(8), Schedule{}.queues(1).streams(1)).stats.makespan_ns, 4000 * 12);
+  EXPECT_EQ(simulate(inst, ideal(8), Schedule{}.queues(1).streams(3)).stats.makespan_ns, 4000 * 4);
+}
+
+TEST(Sim, RateLimitSpacesStartsInSimulatedTime) {
+  const SimRun r = simulate(synthetic("grid", 1, 10, 1.0), ideal(16),
+                            Schedule{}.queues(1).timing(rate_limit(3)));
+  // 3 starts at 0, 3 at 1 ms, 3 at 2 ms, 1 at 3 ms.
+  EXPECT_EQ(r.stats.makespan_ns, 3'000'000 + 1000);
+  for (const TaskEvent& e : r.log) EXPECT_EQ(e.start_ns % 1'000'000, 0);
+}
+
+TEST(Sim, WindowStallsTheHost) {
+  Machine m = ideal(4);
+  m.host_task_ns = 100;
+  const SimRun r = simulate(synthetic("grid", 1, 40, 2.0), m,
+                            Schedule{}.task_graph(TaskWindow{6, WindowMode::Stall}));
+  EXPECT_GT(r.stats.window_stalls, 0);
+  EXPECT_GT(r.stats.window_stall_ns, 0);
+  EXPECT_EQ(r.stats.window_high_water, 6);
+  EXPECT_EQ(r.stats.tasks, 40);
+}
+
+TEST(Sim, KernelsRunOnTheirKindOfCore) {
+  const Kernel mm = costed("mm", CoreKind::Cube), add = costed("add", CoreKind::Vector);
+  TensorRef X = tensor("X", DType::f32, 2);
+  const Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) {
+    return combine(
+        {task(mm, {i}, {X[i].slice(0, 2), 1000}), task(add, {i}, {X[i].slice(2, 4), 1000})});
+  });
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set("n", 20).set_tensor("X", Tensor::zeros(DType::f32, {20, 4}));
+  Machine m = ideal(3);
+  m.cube_cores = 2;
+  const SimRun r = simulate(inst, m);
+  for (const TaskEvent& e : r.log) {
+    EXPECT_EQ(e.worker < 2, e.kernel == "mm") << e.kernel << " ran on core " << e.worker;
+  }
+  EXPECT_EQ(r.stats.workers[0].name, "cube 0");
+  EXPECT_EQ(r.stats.workers[2].name, "vector 0");
+  EXPECT_EQ(r.stats.makespan_ns, 10 * 1000);  // 20 cube tasks on 2 cores; vector on 3 is shorter
+}
+
+TEST(Sim, SplitPartitionGivesEachAicpuItsOwnCores) {
+  Machine m = ideal(4, 2);
+  m.cube_cores = 2;
+  m.partition = "split";
+  const SimRun r =
+      simulate(synthetic("grid", 2, 40, 1.0), m, Schedule{}.dispatch(affinity(axis("b"))));
+  for (const TaskEvent& e : r.log) {
+    // vector core j (worker 2 + j) belongs to AICPU j % 2; queue b serves AICPU b.
+    EXPECT_EQ((e.worker - 2) % 2, e.queue) << "task " << e.id;
+  }
+  EXPECT_EQ(r.stats.workers[2].name, "AICPU 0 vector 0");
+}
+
+TEST(Sim, ColdStartsAreChargedWhenACoreSwitchesBatch) {
+  Machine m = ideal(2);
+  m.cold_start_axis = "b";
+  m.cold_start_ns = 500;
+  // Batch per core (b -> queue -> ...): with one core per batch only the first task is cold.
+  const auto inst = synthetic("grid", 2, 8, 1.0);
+  const SimRun r = simulate(inst, m, Schedule{}.queues(1));
+  std::int64_t cold = 0;
+  for (const TaskEvent& e : r.log) cold += (e.end_ns - e.start_ns) - 1000;
+  EXPECT_EQ(cold % 500, 0);
+  EXPECT_GE(cold, 2 * 500);  // each core pays at least once
+}
+
+TEST(Sim, SameInputsGiveByteIdenticalTraces) {
+  const auto inst = workloads::attention();
+  const Schedule s = Schedule{}.dispatch(work_steal(axis("b"))).streams(4).stream_by(axis("h"));
+  const SimRun a = simulate(inst, Machine::defaults(), s);
+  const SimRun b = simulate(inst, Machine::defaults(), s);
+  EXPECT_EQ(a.trace, b.trace);
+  EXPECT_GT(a.stats.tasks, 1000);
+}
+
+TEST(Sim, ComputeModeMatchesTheCpuBackend) {
+  const auto cpu_inst = workloads::attention();
+  Program cpu = compile(cpu_inst.workload);
+  cpu.execute(cpu_inst.bindings);
+  cpu.synchronize();
+  const auto sim_inst = workloads::attention();
+  simulate(sim_inst, Machine::defaults(), Schedule{}.dispatch(affinity(axis("h"))), true);
+  EXPECT_EQ(workloads::checksum(sim_inst.outputs[0].second),
+            workloads::checksum(cpu_inst.outputs[0].second));
+  EXPECT_LE(workloads::attention_max_error(sim_inst), 1e-4);
+}
+
+TEST(Sim, KernelsNeedACost) {
+  const Kernel k = make_kernel("plain", {Out("x", DType::f32, 1)}, [](const TaskArgs&) {});
+  TensorRef X = tensor("X", DType::f32, 1);
+  CompileOptions o;
+  o.target = "sim";
+  EXPECT_THROW_MSG(compile(task(k, {}, {X}), o), CompileError, "kernel 'plain' has no cost",
+                   "with_cost", "pto-wsp calibrate");
+  // A measured cost in the machine description is enough.
+  Machine m = ideal(1);
+  m.kernels["plain"] = MeasuredCost{CoreKind::Vector, 1234.0};
+  o.machine = m;
+  Program p = compile(task(k, {}, {X}), o);
+  p.execute(Bindings{}.set_tensor("X", Tensor::zeros(DType::f32, {2})));
+  p.synchronize();
+  EXPECT_EQ(p.stats().makespan_ns, 1234);
+}
+
+TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
+  Machine m = Machine::defaults();
+  m.kernels["k"] = MeasuredCost{CoreKind::Cube, 12.5};
+  m.cold_start_axis = "b";
+  m.cold_start_ns = 700;
+  const Machine back = Machine::from_json(m.to_json());
+  EXPECT_EQ(back.to_json(), m.to_json());
+  EXPECT_EQ(back.aicpus, 4);
+  EXPECT_EQ(back.cube_cores, 24);
+  EXPECT_EQ(back.vector_cores, 48);
+
+  auto with = [&](const std::string& key, const std::string& value) {
+    std::string text = Machine::defaults().to_json();
+    const auto at = text.find("\"" + key + "\"");
+    const auto colon = text.find(':', at);
+    const auto end = text.find_first_of(",\n}", colon + 1);
+    return text.substr(0, colon + 1) + " " + value + text.substr(end);
+  };
+  EXPECT_THROW_MSG(Machine::from_json(with("aicpus", "0")), CompileError, "field 'aicpus'",
+                   "at least 1");
+  EXPECT_THROW_MSG(Machine::from_json(with("vector_cores", "-3")), CompileError,
+                   "field 'vector_cores'");
+  EXPECT_THROW_MSG(Machine::from_json(with("cube_cores", "\"many\"")), CompileError,
+                   "field 'cube_cores' must be an integer");
+  EXPECT_THROW_MSG(Machine::from_json(with("clock_ghz", "0")), CompileError,
+                   "field 'clock_ghz' must be positive");
+  EXPECT_THROW_MSG(Machine::from_json(with("host_to_aicpu_ns", "-1")), CompileError,
+                   "field 'host_to_aicpu_ns'");
+  EXPECT_THROW_MSG(Machine::from_json(with("partition", "\"mixed\"")), CompileError,
+                   "field 'partition'", "\"shared\" or \"split\"");
+  EXPECT_THROW_MSG(Machine::from_json(R"({"name": "x"})"), CompileError,
+                   "field 'clock_ghz' is missing");
+  std::string unknown = Machine::defaults().to_json();
+  unknown.insert(1, "\"cores\": 3,");
+  EXPECT_THROW_MSG(Machine::from_json(unknown), CompileError, "unknown field 'cores'");
+  EXPECT_THROW_MSG(Machine::from_json("[1, 2]"), CompileError, "must be a JSON object");
+  EXPECT_THROW_MSG(Machine::from_json("{"), CompileError, "not valid JSON");
+  EXPECT_THROW_MSG(Machine::load("/nonexistent/m.json"), CompileError, "/nonexistent/m.json",
+                   "cannot be read");
+  CompileOptions o;
+  o.machine = Machine::defaults();  // target cpu
+  const auto inst = synthetic("grid", 1, 4, 0.0);
+  EXPECT_THROW_MSG(compile(inst.workload, o), CompileError, "apply to target \"sim\" only");
+}
+
+}  // namespace
+}  // namespace pto::wsp
