@@ -280,6 +280,7 @@ class SimExecutor final : public Executor {
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
     }
+    free_cores_ = static_cast<int>(cores_.size());
     aicpu_free_.assign(static_cast<std::size_t>(machine_.aicpus), machine_.host_to_core_ns);
     aicpu_busy_ns_.assign(static_cast<std::size_t>(machine_.aicpus), 0);
     host_free_ = host_busy_ns_ = 0;
@@ -400,6 +401,7 @@ class SimExecutor final : public Executor {
   }
 
   void try_dispatch() {
+    if (scheduler_.queued() == 0 || free_cores_ == 0) return;  // the common steady states
     for (int pass = 0; pass < 2; ++pass) {
       const int n = machine_.aicpus;
       for (int i = 0; i < n; ++i) {
@@ -444,6 +446,7 @@ class SimExecutor final : public Executor {
     TaskRecord& t = engine_.task(slot);
     const std::size_t i = slot_index(slot);
     const int core = free_of(aicpu)[t.unit].take();
+    --free_cores_;
     Core& c = cores_[static_cast<std::size_t>(core)];
     std::int64_t cold = 0;
     if (!cold_axis_.empty()) {
@@ -474,6 +477,7 @@ class SimExecutor final : public Executor {
     c.busy_ns += f.end - f.start;
     ++c.tasks;
     free_of(f.aicpu)[t.unit].give_back(f.core);
+    ++free_cores_;
     last_end_ = std::max(last_end_, f.end);
     // The issuing AICPU notices the completion and retires the task.
     std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(f.aicpu)];
@@ -517,6 +521,7 @@ class SimExecutor final : public Executor {
   BoundValues values_;
 
   std::vector<Core> cores_;
+  int free_cores_ = 0;
   std::vector<CoreSetPair> free_;   ///< per group: free cores of each kind
   std::vector<int> cold_axis_;      ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;     ///< by slot
