@@ -1,8 +1,11 @@
 // pto-wsp: run a built-in workload under a schedule given on the command line, print its stats
 // and output checksums, and write its trace (Perfetto JSON, HTML timeline) and stats JSON.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -19,6 +22,7 @@ struct RunFlags {
   std::string workload;
   std::string backend = "cpu";
   int threads = 0;
+  int runs = 1;
   int queues = 0;  ///< 0: the backend's default
   std::string dispatch = "round_robin";
   int streams = 0;
@@ -118,10 +122,22 @@ int run(const RunFlags& f) {
     throw CompileError("--machine and --compute apply to --backend sim only");
   }
   Program program = compile(inst.workload, schedule, options);
-  program.execute(inst.bindings);
-  program.synchronize();
+  std::vector<double> makespans;
+  for (int r = 0; r < f.runs; ++r) {
+    workloads::reset_outputs(inst);  // every run computes the same results from scratch
+    program.execute(inst.bindings);
+    program.synchronize();
+    makespans.push_back(static_cast<double>(program.stats().makespan_ns) / 1e6);
+  }
   std::printf("workload  %s\nschedule  %s\n%s\n", inst.workload.type_string().c_str(),
               schedule.to_string().c_str(), program.stats().to_string().c_str());
+  if (f.runs > 1) {
+    std::sort(makespans.begin(), makespans.end());
+    std::printf(
+        "makespan over %d runs: median %.3f ms, min %.3f ms, max %.3f ms (stats above: the "
+        "last run)\n",
+        f.runs, makespans[makespans.size() / 2], makespans.front(), makespans.back());
+  }
   for (const auto& [name, t] : inst.outputs) {
     std::printf("checksum %-6s %016llx\n", name.c_str(),
                 static_cast<unsigned long long>(workloads::checksum(t)));
@@ -143,6 +159,95 @@ int run(const RunFlags& f) {
     if (!out) throw ExecutionError(fmt::format("cannot write --stats-json '{}'", f.stats_file));
   }
   return rc;
+}
+
+// Measures `f.workload` on the cpu backend and writes a machine description of this host: one
+// AICPU and one vector core per worker thread (each AICPU owning its core, as a cpu worker both
+// schedules and runs), every kernel's mean measured time, the measured scheduling overhead per
+// task as AICPU dispatch + retirement work, and the measured generation cost per task as host
+// time. `--backend sim --machine FILE` then predicts the cpu backend's makespan for other
+// schedules of the workload.
+int calibrate(const RunFlags& f, const std::string& out, int runs) {
+  const workloads::AttentionOptions attention_options;
+  const workloads::Instance inst = f.workload == "attention"
+                                       ? workloads::attention(attention_options)
+                                       : workloads::synthetic(f.synthetic);
+  CompileOptions options;
+  options.threads = f.threads;
+  options.record_tasks = true;
+  Program program = compile(inst.workload, options);
+  std::map<std::string, std::pair<double, std::int64_t>> kernels;  // total ns, count
+  double scheduling = 0, generation = 0, tasks = 0;
+  std::vector<double> makespans;
+  for (int r = 0; r < runs + 1; ++r) {
+    workloads::reset_outputs(inst);
+    program.execute(inst.bindings);
+    program.synchronize();
+    if (r == 0) continue;  // warm-up: first-touch page faults, cold caches
+    for (const TaskEvent& e : program.task_log()) {
+      auto& [total, count] = kernels[e.kernel];
+      total += static_cast<double>(e.end_ns - e.start_ns);
+      ++count;
+    }
+    const ProgramStats s = program.stats();
+    scheduling += static_cast<double>(s.scheduling_ns);
+    generation += static_cast<double>(s.generation_ns);
+    tasks += static_cast<double>(s.tasks);
+    makespans.push_back(static_cast<double>(s.makespan_ns));
+  }
+  const int threads = program.options().threads;
+  Machine m;
+  m.name = fmt::format("this host, {} worker threads (pto-wsp calibrate {})", threads, f.workload);
+  m.clock_ghz = 1.0;
+  m.aicpus = threads;
+  m.cube_cores = threads;
+  m.vector_cores = threads;
+  m.partition = "split";
+  m.host_to_aicpu_ns = m.host_to_core_ns = m.aicpu_to_core_ns = m.completion_poll_ns = 0;
+  m.host_task_ns = 0;
+  for (const auto& [name, tc] : kernels) {
+    m.kernels[name] = MeasuredCost{CoreKind::Vector, tc.first / static_cast<double>(tc.second)};
+  }
+  // A cpu worker generates, schedules and runs each task; what that costs beyond the kernel is
+  // AICPU work in the model (dispatch and retirement halves). Rather than trust one noisy
+  // counter for it, fit it: the per-task cost for which the simulator reproduces the measured
+  // median makespan of this (default) schedule.
+  std::sort(makespans.begin(), makespans.end());
+  const double measured = makespans[makespans.size() / 2];
+  auto simulated = [&](std::int64_t per_task) {
+    m.aicpu_dispatch_ns = per_task / 2;
+    m.aicpu_complete_ns = per_task - per_task / 2;
+    CompileOptions sim;
+    sim.target = "sim";
+    sim.machine = m;
+    Program p = compile(inst.workload, Schedule{}.queues(1), sim);
+    p.execute(inst.bindings);
+    p.synchronize();
+    return static_cast<double>(p.stats().makespan_ns);
+  };
+  std::int64_t lo = 0, hi = 100'000;
+  while (lo < hi) {  // the makespan grows with the per-task cost
+    const std::int64_t mid = (lo + hi) / 2;
+    if (simulated(mid) < measured) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  const std::int64_t per_task = lo;
+  const double predicted = simulated(per_task);
+  std::ofstream file(out);
+  file << m.to_json() << "\n";
+  if (!file) throw ExecutionError(fmt::format("calibrate: cannot write '{}'", out));
+  std::printf(
+      "measured %s on %d threads over %d runs: median makespan %.3f ms; fitted per-task "
+      "overhead %lld ns (counters say %.0f ns: generation + scheduling), simulated makespan "
+      "%.3f ms\n",
+      f.workload.c_str(), threads, runs, measured / 1e6, static_cast<long long>(per_task),
+      (scheduling + generation) / tasks, predicted / 1e6);
+  for (const auto& [name, c] : m.kernels) std::printf("  %-12s %10.1f ns\n", name.c_str(), c.ns);
+  std::printf("wrote %s\n", out.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -185,6 +290,10 @@ int main(int argc, char** argv) {
   cmd->add_option("--window-mode", f.window_mode, "stall | abort")
       ->check(CLI::IsMember({"stall", "abort"}));
   cmd->add_option("--priority", f.priority_key, "KEY: among startable tasks, lowest first");
+  cmd->add_option("--runs", f.runs,
+                  "execute N times (the first run is cold: page faults, caches) and report the "
+                  "median makespan; stats, checksums and traces are the last run's")
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--trace", f.trace_file, "write a Chrome/Perfetto trace JSON file");
   cmd->add_option("--html", f.html_file, "write a self-contained HTML timeline");
   cmd->add_option("--stats-json", f.stats_file, "write the stats as JSON");
@@ -193,6 +302,26 @@ int main(int argc, char** argv) {
   cmd->add_option("--batch", f.synthetic.batch, "synthetic: values of axis b (4)");
   cmd->add_option("--tasks", f.synthetic.tasks, "synthetic: tasks per grid (64)");
   cmd->add_option("--cost-us", f.synthetic.cost_us, "synthetic: µs each task spins (10)");
+  RunFlags cf;
+  std::string calibrate_out;
+  int calibrate_runs = 5;
+  CLI::App* cal = app.add_subcommand(
+      "calibrate",
+      "Measure WORKLOAD's kernels and scheduling costs on the cpu backend and write a machine "
+      "description of this host, for `run --backend sim --machine FILE`.");
+  cal->add_option("workload", cf.workload, "attention | synthetic")
+      ->required()
+      ->check(CLI::IsMember({"attention", "synthetic"}));
+  cal->add_option("--threads", cf.threads, "worker threads (0: one per core)")
+      ->check(CLI::Range(0, 1 << 12));
+  cal->add_option("--out", calibrate_out, "the machine description to write")->required();
+  cal->add_option("--runs", calibrate_runs, "measured runs after one warm-up (5)")
+      ->check(CLI::Range(1, 1000));
+  cal->add_option("--shape", cf.synthetic.shape, "synthetic: grid | chain | layers | imbalanced")
+      ->check(CLI::IsMember({"grid", "chain", "layers", "imbalanced"}));
+  cal->add_option("--batch", cf.synthetic.batch, "synthetic: values of axis b (4)");
+  cal->add_option("--tasks", cf.synthetic.tasks, "synthetic: tasks per grid (64)");
+  cal->add_option("--cost-us", cf.synthetic.cost_us, "synthetic: µs each task spins (10)");
   try {
     app.parse(argc, argv);
     if (f.workload != "synthetic") {
@@ -211,7 +340,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return run(f);
+    return cal->parsed() ? calibrate(cf, calibrate_out, calibrate_runs) : run(f);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pto-wsp: error: %s\n", e.what());
     return 2;

@@ -1,6 +1,7 @@
 // The ready-made workloads: synthetic shapes and variable-length attention.
 #include "workloads/workloads.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -328,6 +329,14 @@ double attention_max_error(const Instance& inst, const AttentionOptions& options
     }
   }
   return max_err;
+}
+
+void reset_outputs(const Instance& instance) {
+  for (const auto& [name, t] : instance.outputs) {
+    if (!t.is_contiguous()) throw ExecutionError("reset_outputs: outputs must be contiguous");
+    std::fill(t.bytes(), t.bytes() + t.numel() * static_cast<std::int64_t>(size_of(t.dtype())),
+              std::byte{0});
+  }
 }
 
 std::uint64_t checksum(const Tensor& t) {

@@ -45,6 +45,9 @@ Instance attention(const AttentionOptions& options = {});
 /// Largest absolute difference between the instance's output and plain softmax attention.
 double attention_max_error(const Instance& instance, const AttentionOptions& options = {});
 
+/// Zeroes every output tensor, so that another execution computes the same results.
+void reset_outputs(const Instance& instance);
+
 /// FNV-1a over the bytes of every element (in index order): equal results, equal checksums.
 std::uint64_t checksum(const Tensor& t);
 
