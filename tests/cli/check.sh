@@ -39,6 +39,17 @@ check "stats json written" 'grep -q "\"tasks\": *64" "$work/s.json"'
 "$cli" run attention --threads 2 >/dev/null
 check "attention runs and matches its reference" '[ $? -eq 0 ]'
 
+# The sim backend: the same checksum with --compute, a machine file, and calibration.
+sim="$("$cli" run synthetic --shape chain --batch 2 --tasks 16 --cost-us 1 --backend sim --compute)"
+check "sim --compute computes the cpu checksum" '[ "$(grep "^checksum acc" <<<"$sim")" == "$ref" ]'
+check "sim reports simulated stats" '[[ "$sim" == *"backend sim"* && "$sim" == *"vector 0"* ]]'
+"$cli" calibrate synthetic --shape layers --tasks 32 --cost-us 5 --threads 2 --runs 2 \
+  --out "$work/host.json" >/dev/null
+check "calibrate writes a machine description" 'grep -q "\"kernels\"" "$work/host.json"'
+out="$("$cli" run synthetic --shape layers --tasks 32 --cost-us 5 --backend sim --queues 2 \
+  --machine "$work/host.json" --dispatch work_steal)"
+check "sim runs on the calibrated machine" '[[ "$out" == *"AICPU 1 vector 1"* ]]'
+
 # Bad input: one line on stderr, a non-zero exit, nothing on stdout.
 for bad in "run synthetic --timing batched:x" "run synthetic --dispatch affinity" \
            "run synthetic --dispatch nope" "run synthetic --stream-by 'h %'" \
@@ -46,7 +57,10 @@ for bad in "run synthetic --timing batched:x" "run synthetic --dispatch affinity
            "run synthetic --shape ring" "run attention --tasks 8" "run nothing" \
            "run synthetic --tasks 10 --batch 4" "run synthetic --bogus" \
            "run synthetic --window 4 --window-mode abort --tasks 64" \
-           "run synthetic --trace /nonexistent-dir/t.json"; do
+           "run synthetic --trace /nonexistent-dir/t.json" \
+           "run synthetic --backend sim --machine /nonexistent/m.json" \
+           "run synthetic --machine $work/host.json" "run synthetic --compute" \
+           "calibrate synthetic" "run synthetic --backend gpu"; do
   eval "$cli" $bad >"$work/out" 2>"$work/err"
   rc=$?
   check "'$bad' exits non-zero" '[ $rc -ne 0 ]'
