@@ -12,6 +12,7 @@
 #include "pto/wsp/program.hpp"
 #include "pto/wsp/schedule/key_parser.hpp"
 #include "pto/wsp/schedule/schedule.hpp"
+#include "pto/wsp/sim/machine.hpp"
 #include "pto/wsp/trace.hpp"
 #include "pto/wsp/workload/bindings.hpp"
 #include "pto/wsp/workload/enumerate.hpp"
