@@ -91,6 +91,7 @@ Trace Program::trace() const {
       queues += fmt::format("{}{}", queues.empty() ? "" : ", ", q);
     }
     const std::string& name = t.stats.workers[w].name;
+    t.worker_groups.push_back(t.stats.workers[w].group);
     t.worker_names.push_back(fmt::format("{} (queue{} {})",
                                          name.empty() ? fmt::format("worker {}", w) : name,
                                          t.stats.workers[w].queues.size() > 1 ? "s" : "", queues));

@@ -57,15 +57,36 @@ std::vector<std::string> track_names(const Trace& t) {
   return names;
 }
 
+/// The trace process of each track (1-based pid) and the processes' names, in order of first
+/// appearance; tracks without a group share a process named after the backend.
+struct Groups {
+  std::vector<int> pid_of_track;
+  std::vector<std::string> names;
+};
+Groups track_groups(const Trace& t, std::size_t tracks) {
+  Groups g;
+  const std::string fallback = t.backend.empty() ? std::string("pto-wsp") : t.backend + " backend";
+  for (std::size_t w = 0; w < tracks; ++w) {
+    const std::string& name =
+        w < t.worker_groups.size() && !t.worker_groups[w].empty() ? t.worker_groups[w] : fallback;
+    const auto it = std::find(g.names.begin(), g.names.end(), name);
+    if (it == g.names.end()) g.names.push_back(name);
+    g.pid_of_track.push_back(
+        static_cast<int>(std::find(g.names.begin(), g.names.end(), name) - g.names.begin()) + 1);
+  }
+  if (g.names.empty()) g.names.push_back(fallback);
+  return g;
+}
+
 // --- Chrome / Perfetto JSON --------------------------------------------------------------------
 
-void append_task_event(Buffer& out, const TaskEvent& e) {
+void append_task_event(Buffer& out, const TaskEvent& e, int pid) {
   const auto app = fmt::appender(out);
   out.append(std::string_view(",\n{\"ph\":\"X\",\"name\":"));
   append_json_string(out, e.kernel);
   out.append(std::string_view(",\"cat\":"));
   append_json_string(out, e.kernel);
-  fmt::format_to(app, ",\"pid\":1,\"tid\":{},\"ts\":", e.worker);
+  fmt::format_to(app, ",\"pid\":{},\"tid\":{},\"ts\":", pid, e.worker);
   append_us(out, e.start_ns);
   out.append(std::string_view(",\"dur\":"));
   append_us(out, e.end_ns - e.start_ns);
@@ -97,26 +118,34 @@ void append_task_event(Buffer& out, const TaskEvent& e) {
 void emit_chrome_json(const Trace& t, const Sink& sink) {
   Buffer out;
   const auto app = fmt::appender(out);
-  // Metadata events come first, so the process event is always there to follow with ",\n".
-  out.append(
-      std::string_view("{\"traceEvents\":[\n{\"ph\":\"M\",\"name\":\"process_name\","
-                       "\"pid\":1,\"tid\":0,\"args\":{\"name\":"));
-  append_json_string(out, t.backend.empty() ? std::string("pto-wsp") : t.backend + " backend");
-  out.append(std::string_view("}}"));
+  // Metadata events come first, so the first process event is always there to follow with ",\n".
   const std::vector<std::string> names = track_names(t);
-  for (std::size_t w = 0; w < names.size(); ++w) {
+  const Groups groups = track_groups(t, names.size());
+  out.append(std::string_view("{\"traceEvents\":["));
+  for (std::size_t g = 0; g < groups.names.size(); ++g) {
     fmt::format_to(app,
-                   ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":{},"
+                   "{}\n{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{},\"tid\":0,"
                    "\"args\":{{\"name\":",
-                   w);
+                   g > 0 ? "," : "", g + 1);
+    append_json_string(out, groups.names[g]);
+    out.append(std::string_view("}}"));
+  }
+  for (std::size_t w = 0; w < names.size(); ++w) {
+    const int pid = groups.pid_of_track[w];
+    fmt::format_to(app,
+                   ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{},\"tid\":{},"
+                   "\"args\":{{\"name\":",
+                   pid, w);
     append_json_string(out, names[w]);
     fmt::format_to(app,
-                   "}}}},\n{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":1,"
+                   "}}}},\n{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":{},"
                    "\"tid\":{},\"args\":{{\"sort_index\":{}}}}}",
-                   w, w);
+                   pid, w, w);
   }
   for (const TaskEvent& e : t.tasks) {
-    append_task_event(out, e);
+    const auto w = static_cast<std::size_t>(e.worker);
+    append_task_event(out, e,
+                      e.worker >= 0 && w < groups.pid_of_track.size() ? groups.pid_of_track[w] : 1);
     flush_if_full(out, sink);
   }
   out.append(std::string_view("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"backend\":"));

@@ -19,6 +19,7 @@
 #include "pto/wsp/core/expr.hpp"
 #include "pto/wsp/core/expr_program.hpp"
 #include "support/expect_error.hpp"
+#include "support/name_index.hpp"
 
 namespace pto::wsp {
 namespace {
@@ -43,12 +44,7 @@ class NameScope : public ExprScope {
 
  private:
   static int find(const std::vector<std::string>& list, std::string_view name, const char* what) {
-    const auto it = std::find(list.begin(), list.end(), name);
-    if (it == list.end()) {
-      throw CompileError(std::string("test scope: unknown ") + what + " '" + std::string(name) +
-                         "'");
-    }
-    return static_cast<int>(it - list.begin());
+    return testing_support::index_of_name(list, name, what);
   }
 };
 

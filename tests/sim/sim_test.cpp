@@ -157,6 +157,9 @@ TEST(Sim, SplitPartitionGivesEachAicpuItsOwnCores) {
     EXPECT_EQ((e.worker - 2) % 2, e.queue) << "task " << e.id;
   }
   EXPECT_EQ(r.stats.workers[2].name, "AICPU 0 vector 0");
+  // Tracks are grouped per AICPU in the trace: one process each.
+  EXPECT_NE(r.trace.find(R"("name":"process_name","pid":2,"tid":0,"args":{"name":"AICPU 1"})"),
+            std::string::npos);
 }
 
 TEST(Sim, ColdStartsAreChargedWhenACoreSwitchesBatch) {

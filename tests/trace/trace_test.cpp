@@ -43,7 +43,7 @@ ProgramStats sample_stats() {
   s.window_high_water = 4;
   s.critical_path_ns = 6'000;
   s.stolen = 1;
-  s.workers = {{2, 5'000, 5.0 / 9.0, {0, 2}, ""}, {2, 4'000, 4.0 / 9.0, {1}, ""}};
+  s.workers = {{2, 5'000, 5.0 / 9.0, {0, 2}, "", ""}, {2, 4'000, 4.0 / 9.0, {1}, "", ""}};
   return s;
 }
 
@@ -399,7 +399,7 @@ TEST(ProgramStatsFormat, JsonHasEveryField) {
 TEST(ProgramStatsFormat, JsonWritesNonFiniteRatiosAsNull) {
   ProgramStats s;
   s.scheduling_ns_per_task = std::numeric_limits<double>::quiet_NaN();
-  s.workers = {{0, 0, std::numeric_limits<double>::infinity(), {}, ""}};
+  s.workers = {{0, 0, std::numeric_limits<double>::infinity(), {}, "", ""}};
   const json j = json::parse(s.to_json());
   EXPECT_TRUE(j.at("scheduling_ns_per_task").is_null());
   EXPECT_TRUE(j.at("workers")[0].at("utilisation").is_null());

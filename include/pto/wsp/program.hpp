@@ -47,6 +47,7 @@ struct WorkerStats {
   double utilisation = 0.0;  ///< busy_ns / makespan_ns
   std::vector<int> queues;   ///< scheduler queues this worker serves
   std::string name;          ///< "worker 0" (cpu), "cube 3" / "vector 7" (sim)
+  std::string group;         ///< its trace process: "" (cpu), "AICPU 2" or "vector cores" (sim)
 };
 
 struct ProgramStats {

@@ -149,9 +149,12 @@ class CpuExecutor final : public Executor {
     for (std::size_t w = 0; w < local_.size(); ++w) {
       const WorkerLocal& l = local_[w];
       WorkerStats ws{
-          l.tasks, l.busy_ns,
+          l.tasks,
+          l.busy_ns,
           end_ns_ > 0 ? static_cast<double>(l.busy_ns) / static_cast<double>(end_ns_) : 0.0,
-          scheduler_.queues_of(static_cast<int>(w)), fmt::format("worker {}", w)};
+          scheduler_.queues_of(static_cast<int>(w)),
+          fmt::format("worker {}", w),
+          ""};
       s.workers.push_back(std::move(ws));
       s.generation_ns += l.generation_ns;
       s.helper_chunks += l.helper_chunks;

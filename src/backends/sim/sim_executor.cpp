@@ -240,6 +240,8 @@ class SimExecutor final : public Executor {
       w.name = machine_.partition == "split"
                    ? fmt::format("AICPU {} {} {}", core.group, to_string(core.kind), index)
                    : fmt::format("{} {}", to_string(core.kind), index);
+      w.group = machine_.partition == "split" ? fmt::format("AICPU {}", core.group)
+                                              : fmt::format("{} cores", to_string(core.kind));
       s.idle_ns += last_end_ - core.busy_ns;
       s.workers.push_back(std::move(w));
     }
