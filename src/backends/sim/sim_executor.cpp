@@ -20,6 +20,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <deque>
 #include <exception>
 #include <queue>
 
@@ -273,10 +274,37 @@ class SimExecutor final : public Executor {
     events_.push(Event{time, next_seq_++, kind, slot});
   }
 
+  // Arrivals of freshly generated tasks come in time order (generation order plus a constant
+  // latency): a FIFO keeps them out of the heap, which then holds only the events in flight.
+  void schedule_arrival(std::int64_t time, std::uint32_t slot) {
+    arrivals_.push_back(Event{time, next_seq_++, Event::Arrive, slot});
+  }
+
+  bool has_event() const noexcept { return !events_.empty() || !arrivals_.empty(); }
+  // The earliest event by (time, seq): the order a single heap would give.
+  const Event& peek() const {
+    if (arrivals_.empty()) return events_.top();
+    if (events_.empty()) return arrivals_.front();
+    const Event& a = arrivals_.front();
+    const Event& e = events_.top();
+    return (a.time != e.time ? a.time < e.time : a.seq < e.seq) ? a : e;
+  }
+  Event pop() {
+    if (!arrivals_.empty() && &peek() == &arrivals_.front()) {
+      const Event e = arrivals_.front();
+      arrivals_.pop_front();
+      return e;
+    }
+    const Event e = events_.top();
+    events_.pop();
+    return e;
+  }
+
   void reset() {
     engine_.start(values_);
     scheduler_.start();
     events_ = decltype(events_)();
+    arrivals_.clear();
     next_seq_ = 0;
     log_.clear();
     for (Core& c : cores_) c = Core{c.kind, c.group};
@@ -300,15 +328,11 @@ class SimExecutor final : public Executor {
     reset();
     schedule_event(0, Event::Generate);
     generate_scheduled_ = true;
-    while (!events_.empty()) {
+    while (has_event()) {
       // Everything that happens at one instant happens before the AICPUs decide: tasks that
       // become ready together are choices of one decision (priority, interleaving).
-      now_ = events_.top().time;
-      while (!events_.empty() && events_.top().time == now_) {
-        const Event e = events_.top();
-        events_.pop();
-        process(e);
-      }
+      now_ = peek().time;
+      while (has_event() && peek().time == now_) process(pop());
       try_dispatch();
     }
     if (!gen_done_ || outstanding_ != 0) {
@@ -353,8 +377,7 @@ class SimExecutor final : public Executor {
         ++tasks_;
         ++outstanding_;
         high_water_ = std::max(high_water_, outstanding_);
-        for (std::uint32_t s : ready_)
-          schedule_event(h + machine_.host_to_aicpu_ns, Event::Arrive, s);
+        for (std::uint32_t s : ready_) schedule_arrival(h + machine_.host_to_aicpu_ns, s);
         ready_.clear();
       }
       if (r.exhausted) {
@@ -530,6 +553,7 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::deque<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
