@@ -99,7 +99,8 @@ struct TaskRecord : Waitable {
   // Placement, fixed at generation (engine/dispatcher.hpp).
   int home_queue = 0;
   int stream = -1;
-  std::uint8_t unit = 0;  ///< the kind of core it needs (CoreKind); 0 on the cpu backend
+  std::uint8_t unit = 0;            ///< the kind of core it needs (CoreKind); 0 on the cpu backend
+  std::uint64_t startable_seq = 0;  ///< when it became startable (scheduler order)
   std::uint64_t stream_seq = 0;
   std::int64_t priority = 0;
   // Release, stamped by the scheduler core.

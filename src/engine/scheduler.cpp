@@ -62,11 +62,13 @@ void Scheduler::start() {
   }
   std::fill(worker_rotation_.begin(), worker_rotation_.end(), 0);
   queued_ = released_total_ = stolen_ = 0;
+  startable_counter_ = 0;
   rate_head_ = rate_count_ = 0;
 }
 
 void Scheduler::make_startable(Queue& q, std::uint32_t slot) {
   TaskRecord& t = engine_.task(slot);
+  t.startable_seq = startable_counter_++;
   Lane& lane = q.lanes[t.unit];
   switch (order_) {
     case Order::Fifo:
@@ -193,7 +195,11 @@ Scheduler::Pick Scheduler::pick(int worker, std::int64_t now, unsigned unit_mask
   for (int i = 0; i < n; ++i) {
     const int queue = mine[static_cast<std::size_t>((rotation + i) % n)];
     Queue& q = queues_[static_cast<std::size_t>(queue)];
-    for (int unit = 0; unit < kUnits; ++unit) {
+    // Both kinds of core free (sim): the lane whose next task goes first in the queue's issue
+    // order (priority, or the order tasks became startable) is tried first.
+    const int first = first_unit(q, unit_mask);
+    for (int k = 0; k < kUnits; ++k) {
+      const int unit = (first + k) % kUnits;
       if (!wanted(unit)) continue;
       if (rate_blocked) {
         if (q.lanes[static_cast<std::size_t>(unit)].startable > 0) return wait;
@@ -229,6 +235,23 @@ Scheduler::Pick Scheduler::pick(int worker, std::int64_t now, unsigned unit_mask
   release(tq, thief, s, now, tq.issue_group++);
   ++stolen_;
   return started(s);
+}
+
+int Scheduler::first_unit(const Queue& q, unsigned unit_mask) const {
+  const Lane& v = q.lanes[0];
+  const Lane& c = q.lanes[1];
+  if ((unit_mask & 3u) != 3u || v.startable == 0 || c.startable == 0) return 0;
+  switch (order_) {
+    case Order::Fifo:
+      return engine_.task(c.fifo.front()).startable_seq < engine_.task(v.fifo.front()).startable_seq
+                 ? 1
+                 : 0;
+    case Order::Heap:
+      return starts_later(v.heap.front(), c.heap.front()) ? 1 : 0;
+    case Order::Interleaved:
+      return 0;  // each lane rotates over the streams on its own
+  }
+  return 0;
 }
 
 void Scheduler::record_start(std::int64_t now) {

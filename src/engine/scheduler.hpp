@@ -55,6 +55,14 @@ class Scheduler {
   std::int64_t queued() const noexcept { return queued_; }
   /// Released by a timing policy and not yet started.
   std::int64_t released() const noexcept { return released_total_; }
+  /// Released and not yet started in one queue (batched timing).
+  std::int64_t released_in(int queue) const noexcept {
+    std::int64_t n = 0;
+    for (const Lane& lane : queues_[static_cast<std::size_t>(queue)].lanes) {
+      n += static_cast<std::int64_t>(lane.released.size());
+    }
+    return n;
+  }
   std::int64_t stolen() const noexcept { return stolen_; }
   bool batched() const noexcept { return timing_ == TimingPolicy::Kind::Batched; }
   bool steals() const noexcept { return steal_; }
@@ -103,6 +111,7 @@ class Scheduler {
   void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group);
   std::uint32_t pick_from(int queue, int unit, std::int64_t now);
   void record_start(std::int64_t now);
+  int first_unit(const Queue& q, unsigned unit_mask) const;
 
   Engine& engine_;
   TimingPolicy::Kind timing_;
@@ -116,6 +125,7 @@ class Scheduler {
   std::int64_t queued_ = 0;
   std::int64_t released_total_ = 0;
   std::int64_t stolen_ = 0;
+  std::uint64_t startable_counter_ = 0;
   // rate_limit: the start times of the last n_ starts (fewer while fewer happened), oldest at
   // rate_head_.
   std::vector<std::int64_t> rate_ring_;

@@ -137,6 +137,9 @@ class CpuExecutor final : public Executor {
     ProgramStats s;
     s.backend = "cpu";
     s.tasks = tasks_;
+    // While an execution runs, workers update their own counters without the lock: report only
+    // what the lock guards until it is over.
+    if (active_) return s;
     s.makespan_ns = end_ns_;
     s.validation_ns = validation_ns_;
     s.queues = scheduler_.num_queues();
@@ -201,15 +204,16 @@ class CpuExecutor final : public Executor {
   std::int64_t now_ns() const { return clock_.now_ns(); }
 
   // With mu_ held: wakes one sleeping worker that can start work of `queue`.
-  void wake_for(int queue) {
+  bool wake_for(int queue) {
     for (int w : scheduler_.workers_of(queue)) {
-      if (wake(w)) return;
+      if (wake(w)) return true;
     }
     if (scheduler_.steals()) {
       for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) {
-        if (wake(w)) return;
+        if (wake(w)) return true;
       }
     }
+    return false;
   }
   bool wake(int w) {
     Sleeper& s = sleepers_[static_cast<std::size_t>(w)];
@@ -386,6 +390,10 @@ class CpuExecutor final : public Executor {
         const std::int64_t now = now_ns();
         const engine::Scheduler::Pick pick = scheduler_.pick(w, now);
         if (pick.slot != engine::kNone) {
+          // A batch released with this task: its other tasks are for the queue's other workers.
+          const int queue = engine_.task(pick.slot).queue;
+          for (std::int64_t k = scheduler_.released_in(queue); k > 0 && wake_for(queue); --k) {
+          }
           run(w, pick.slot, now, lk, ready);
           continue;
         }
@@ -401,6 +409,9 @@ class CpuExecutor final : public Executor {
         if (generating_ && engine_.can_help()) {
           // Nothing to run while another worker generates: expand chunks of a split loop ahead.
           ++helpers_;
+          // Counted as asleep while helping, so that work pushed for our queues meanwhile
+          // wakes us (clears the flag) instead of being lost.
+          me.asleep = true;
           lk.unlock();
           const std::int64_t t0 = now_ns();
           const bool helped = engine_.help();
@@ -408,8 +419,10 @@ class CpuExecutor final : public Executor {
           local->helper_chunks += helped ? 1 : 0;
           lk.lock();
           --helpers_;
+          const bool woken = !me.asleep;
+          me.asleep = false;
           // The program may have finished while we helped: the loop top then ends it.
-          if (helped || finished_locked()) continue;
+          if (helped || woken || finished_locked()) continue;
         }
       }
       const std::int64_t t0 = now_ns();

@@ -232,9 +232,10 @@ class SimExecutor final : public Executor {
       w.busy_ns = core.busy_ns;
       w.utilisation =
           last_end_ > 0 ? static_cast<double>(core.busy_ns) / static_cast<double>(last_end_) : 0;
-      for (int q = 0; q < scheduler_.num_queues(); ++q) {
-        const int aicpu = q % machine_.aicpus;
-        if (machine_.partition == "shared" || aicpu == core.group) w.queues.push_back(q);
+      if (machine_.partition == "split") {
+        w.queues = scheduler_.queues_of(core.group);  // its AICPU's queues
+      } else {
+        for (int q = 0; q < scheduler_.num_queues(); ++q) w.queues.push_back(q);
       }
       const int index = core.kind == CoreKind::Cube ? static_cast<int>(c)
                                                     : static_cast<int>(c) - machine_.cube_cores;
@@ -277,6 +278,7 @@ class SimExecutor final : public Executor {
   // Arrivals of freshly generated tasks come in time order (generation order plus a constant
   // latency): a FIFO keeps them out of the heap, which then holds only the events in flight.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
+    ++in_transit_;
     arrivals_.push_back(Event{time, next_seq_++, Event::Arrive, slot});
   }
 
@@ -305,6 +307,7 @@ class SimExecutor final : public Executor {
     scheduler_.start();
     events_ = decltype(events_)();
     arrivals_.clear();
+    in_transit_ = 0;
     next_seq_ = 0;
     log_.clear();
     for (Core& c : cores_) c = Core{c.kind, c.group};
@@ -347,6 +350,7 @@ class SimExecutor final : public Executor {
         on_generate();
         break;
       case Event::Arrive:
+        --in_transit_;
         make_ready(e.slot);
         break;
       case Event::CoreDone:
@@ -404,6 +408,7 @@ class SimExecutor final : public Executor {
     TaskRecord& t = engine_.task(slot);
     const std::int64_t arrival = t.gen_ns + machine_.host_to_aicpu_ns;
     if (now_ < arrival) {
+      ++in_transit_;
       schedule_event(arrival, Event::Arrive, slot);
       return;
     }
@@ -451,9 +456,9 @@ class SimExecutor final : public Executor {
       }
       dispatch_rotation_ = (dispatch_rotation_ + 1) % n;
       // batched: a partial group is released only when nothing else could make progress.
-      if (pass == 0 && scheduler_.batched() && in_flight_ == 0 && scheduler_.released() == 0 &&
-          scheduler_.queued() > 0 && !generate_scheduled_ && (gen_done_ || window_full_) &&
-          scheduler_.flush(now_)) {
+      if (pass == 0 && scheduler_.batched() && in_flight_ == 0 && in_transit_ == 0 &&
+          scheduler_.released() == 0 && scheduler_.queued() > 0 && !generate_scheduled_ &&
+          (gen_done_ || window_full_) && scheduler_.flush(now_)) {
         continue;
       }
       break;
@@ -561,6 +566,7 @@ class SimExecutor final : public Executor {
   std::int64_t host_free_ = 0, host_busy_ns_ = 0;
   bool gen_done_ = false, window_full_ = false, generate_scheduled_ = false;
   std::int64_t tasks_ = 0, outstanding_ = 0, in_flight_ = 0, high_water_ = 0;
+  std::int64_t in_transit_ = 0;  ///< generated or ready tasks not yet at their AICPU
   std::int64_t stalls_ = 0, stall_ns_ = 0, stall_since_ = -1;
   std::int64_t critical_path_ = 0, last_end_ = 0;
   int dispatch_rotation_ = 0;
