@@ -118,6 +118,7 @@ class Program {
   void execute(const Bindings& values);
   void synchronize();
   bool is_complete() const;
+  /// The stats of the last execution; while one runs (cpu), only the task count so far.
   ProgramStats stats() const;
   /// Tasks of the last synchronized execution, by id (empty unless record_tasks).
   const std::vector<TaskEvent>& task_log() const;
