@@ -18,11 +18,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <deque>
 #include <exception>
 #include <queue>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -179,6 +181,12 @@ class SimExecutor final : public Executor {
     }
   }
 
+  ~SimExecutor() override {
+    if (runner_.joinable()) runner_.join();
+  }
+
+  // Binding and prevalidation happen at once (their errors are raised here, nothing runs); the
+  // simulation itself runs on its own thread, so execute() returns at once like on cpu.
   void execute(const Bindings& bindings) override {
     if (unsynchronized_) {
       throw ExecutionError("execute(): the previous execution has not been synchronized");
@@ -187,15 +195,20 @@ class SimExecutor final : public Executor {
     if (options_.prevalidate) engine::prevalidate(plan_, values_, key_checker_);
     unsynchronized_ = true;
     error_ = nullptr;
-    try {
-      simulate();
-    } catch (...) {
-      error_ = std::current_exception();
-    }
+    done_.store(false, std::memory_order_relaxed);
+    runner_ = std::thread([this] {
+      try {
+        simulate();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      done_.store(true, std::memory_order_release);
+    });
   }
 
   void synchronize() override {
     if (!unsynchronized_) return;
+    runner_.join();
     unsynchronized_ = false;
     std::sort(log_.begin(), log_.end(),
               [](const TaskEvent& a, const TaskEvent& b) { return a.id < b.id; });
@@ -206,11 +219,12 @@ class SimExecutor final : public Executor {
     }
   }
 
-  bool is_complete() const override { return true; }  // execute() simulates to the end
+  bool is_complete() const override { return done_.load(std::memory_order_acquire); }
 
   ProgramStats stats() const override {
     ProgramStats s;
     s.backend = "sim";
+    if (!done_.load(std::memory_order_acquire)) return s;  // still simulating
     s.tasks = tasks_;
     s.makespan_ns = last_end_;
     s.generation_ns = host_busy_ns_;
@@ -573,6 +587,8 @@ class SimExecutor final : public Executor {
   std::int64_t dispatch_pending_at_ = -1;
   bool unsynchronized_ = false;
   std::exception_ptr error_;
+  std::atomic<bool> done_{true};
+  std::thread runner_;
   std::vector<TaskEvent> log_;
 };
 
