@@ -55,6 +55,11 @@ class Dispatcher {
   /// (prevalidation); `needs_check()` says whether there is any.
   void check(const TaskPayload& task, std::uint64_t id) const;
   bool needs_check() const noexcept;
+  /// Every task goes to queue 0 with no stream and no priority (the default schedule).
+  bool trivial() const noexcept {
+    return queues_ == 1 && streams_ == 0 && !priority_key_.defined() && !dispatch_key_.defined() &&
+           kind_ != DispatchPolicy::Kind::By;
+  }
   int queues() const noexcept { return queues_; }
   int streams() const noexcept { return streams_; }
 

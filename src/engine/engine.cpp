@@ -336,7 +336,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
 void Engine::commit_task() {
   const std::uint32_t slot = pending_slot_;
   TaskRecord& t = task(slot);
-  if (options_.dispatcher) {
+  if (options_.dispatcher && !options_.dispatcher->trivial()) {
     // First, so that a key that fails leaves nothing linked.
     const Placement p = options_.dispatcher->place(t.payload, next_id_);
     t.home_queue = t.queue = p.queue;

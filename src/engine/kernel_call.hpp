@@ -26,7 +26,7 @@ class TaskAxes {
   }
 
  private:
-  std::array<AxisValue, kMaxTaskAxes> axes_{};
+  std::array<AxisValue, kMaxTaskAxes> axes_;  // the first n_ are set
   int n_;
 };
 

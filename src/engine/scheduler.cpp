@@ -29,6 +29,8 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
   } else {  // stream heads, like plain tasks, start in the order they became startable
     order_ = Order::Fifo;
   }
+  plain_ =
+      order_ == Order::Fifo && timing_ == TimingPolicy::Kind::Immediate && !has_streams_ && !steal_;
   const int nq = schedule.num_queues();
   queues_.resize(static_cast<std::size_t>(nq));
   for (Queue& q : queues_) q.streams.resize(static_cast<std::size_t>(schedule.num_streams()));
@@ -119,7 +121,7 @@ std::uint32_t Scheduler::take_startable(Queue& q, int unit) {
   return slot;
 }
 
-int Scheduler::push(std::uint32_t slot) {
+int Scheduler::push_policy(std::uint32_t slot) {
   TaskRecord& t = engine_.task(slot);
   Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
   ++queued_;
@@ -177,8 +179,9 @@ std::uint32_t Scheduler::pick_from(int queue, int unit, std::int64_t now) {
   return s;
 }
 
-Scheduler::Pick Scheduler::pick(int worker, std::int64_t now, unsigned unit_mask) {
+Scheduler::Pick Scheduler::pick_policy(int worker, std::int64_t now, unsigned unit_mask) {
   const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
+
   const bool rate_blocked = timing_ == TimingPolicy::Kind::RateLimit &&
                             static_cast<std::int64_t>(rate_count_) == n_ &&
                             now - rate_ring_[rate_head_] < kRateWindowNs;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/ring_queue.hpp"
 #include "pto/wsp/schedule/schedule.hpp"
 
 namespace pto::wsp::engine {
@@ -31,7 +32,17 @@ class Scheduler {
 
   /// Task `slot` has no unfinished dependency. Returns its home queue (whose workers may now
   /// have something to start).
-  int push(std::uint32_t slot);
+  int push(std::uint32_t slot) {
+    if (!plain_) return push_policy(slot);
+    // The default schedule: append to the home queue's FIFO (inline: once per task).
+    TaskRecord& t = engine_.task(slot);
+    Lane& lane = queues_[static_cast<std::size_t>(t.home_queue)].lanes[t.unit];
+    ++queued_;
+    t.startable_seq = startable_counter_++;
+    lane.fifo.push_back(slot);
+    ++lane.startable;
+    return t.home_queue;
+  }
 
   struct Pick {
     std::uint32_t slot = kNone;  ///< the task to start now, or kNone
@@ -40,7 +51,32 @@ class Scheduler {
   /// The task `worker` should start at `now`: released by its queues' timing policy (stamping
   /// the record's issue fields), or stolen under work_steal. Only tasks whose unit (the kind of
   /// core they need, TaskRecord::unit) is in `unit_mask` are considered.
-  Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits);
+  Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits) {
+    if (!plain_ || unit_mask != 1u) return pick_policy(worker, now, unit_mask);
+    // The default schedule on one kind of core: the first startable task of the worker's next
+    // queue (inline: once per task).
+    const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
+    int& rotation = worker_rotation_[static_cast<std::size_t>(worker)];
+    const int n = static_cast<int>(mine.size());
+    for (int i = 0; i < n; ++i) {
+      const int queue = mine[static_cast<std::size_t>(n == 1 ? 0 : (rotation + i) % n)];
+      Queue& q = queues_[static_cast<std::size_t>(queue)];
+      Lane& lane = q.lanes[0];
+      if (lane.startable == 0) continue;
+      const std::uint32_t slot = lane.fifo.front();
+      lane.fifo.pop_front();
+      --lane.startable;
+      --queued_;
+      TaskRecord& t = engine_.task(slot);
+      t.queue = queue;
+      t.issue_ns = now;
+      t.issue_seq = q.issue_seq++;
+      t.issue_group = q.issue_group++;
+      if (n > 1) rotation = (rotation + i + 1) % n;
+      return Pick{slot, -1};
+    }
+    return Pick{};
+  }
 
   /// Task `slot` finished. Returns the queue whose stream it freed when that made another task
   /// startable, else -1.
@@ -92,9 +128,9 @@ class Scheduler {
   };
   /// The startable tasks of one queue that need one kind of core.
   struct Lane {
-    std::deque<std::uint32_t> fifo;      ///< in the order they became startable (no priority)
-    std::vector<HeapEntry> heap;         ///< by (priority, id)
-    std::deque<std::uint32_t> released;  ///< batched: released, not started
+    RingQueue fifo;               ///< in the order they became startable (no priority)
+    std::vector<HeapEntry> heap;  ///< by (priority, id)
+    RingQueue released;           ///< batched: released, not started
     std::int64_t startable = 0;
     int rotation = 0;  ///< interleaved: the stream to try first
   };
@@ -106,6 +142,8 @@ class Scheduler {
   };
   enum class Order : std::uint8_t { Fifo, Heap, Interleaved };
 
+  int push_policy(std::uint32_t slot);
+  Pick pick_policy(int worker, std::int64_t now, unsigned unit_mask);
   void make_startable(Queue& q, std::uint32_t slot);
   std::uint32_t take_startable(Queue& q, int unit);
   void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group);
@@ -119,6 +157,8 @@ class Scheduler {
   Order order_;
   bool has_streams_;
   bool steal_;
+  /// FIFO order, immediate timing, no streams, no stealing: push and pick take the short path.
+  bool plain_ = false;
   std::vector<Queue> queues_;
   std::vector<std::vector<int>> worker_queues_, queue_workers_;
   std::vector<int> worker_rotation_;

@@ -205,6 +205,7 @@ class CpuExecutor final : public Executor {
 
   // With mu_ held: wakes one sleeping worker that can start work of `queue`.
   bool wake_for(int queue) {
+    if (sleeping_ == 0) return false;  // the common case under load: nobody to wake
     for (int w : scheduler_.workers_of(queue)) {
       if (wake(w)) return true;
     }
@@ -215,16 +216,21 @@ class CpuExecutor final : public Executor {
     }
     return false;
   }
+  void set_asleep(Sleeper& s, bool asleep) {
+    if (s.asleep == asleep) return;
+    s.asleep = asleep;
+    sleeping_ += asleep ? 1 : -1;
+  }
   bool wake(int w) {
     Sleeper& s = sleepers_[static_cast<std::size_t>(w)];
     if (!s.asleep) return false;
-    s.asleep = false;
+    set_asleep(s, false);
     s.cv.notify_one();
     return true;
   }
   void wake_all() {
     for (Sleeper& s : sleepers_) {
-      s.asleep = false;
+      set_asleep(s, false);
       s.cv.notify_one();
     }
   }
@@ -372,8 +378,9 @@ class CpuExecutor final : public Executor {
     for (;;) {
       if (shutdown_) return;
       if (!active_) {
-        me.asleep = true;
+        set_asleep(me, true);
         me.cv.wait(lk);
+        set_asleep(me, false);
         continue;
       }
       local = &local_[static_cast<std::size_t>(w)];
@@ -388,7 +395,7 @@ class CpuExecutor final : public Executor {
       std::int64_t wake_at = -1;
       if (!aborting_) {
         const std::int64_t now = now_ns();
-        const engine::Scheduler::Pick pick = scheduler_.pick(w, now);
+        const engine::Scheduler::Pick pick = scheduler_.pick(w, now, 1u);  // one kind of core
         if (pick.slot != engine::kNone) {
           // A batch released with this task: its other tasks are for the queue's other workers.
           const int queue = engine_.task(pick.slot).queue;
@@ -411,7 +418,7 @@ class CpuExecutor final : public Executor {
           ++helpers_;
           // Counted as asleep while helping, so that work pushed for our queues meanwhile
           // wakes us (clears the flag) instead of being lost.
-          me.asleep = true;
+          set_asleep(me, true);
           lk.unlock();
           const std::int64_t t0 = now_ns();
           const bool helped = engine_.help();
@@ -420,20 +427,20 @@ class CpuExecutor final : public Executor {
           lk.lock();
           --helpers_;
           const bool woken = !me.asleep;
-          me.asleep = false;
+          set_asleep(me, false);
           // The program may have finished while we helped: the loop top then ends it.
           if (helped || woken || finished_locked()) continue;
         }
       }
       const std::int64_t t0 = now_ns();
-      me.asleep = true;
+      set_asleep(me, true);
       if (wake_at >= 0) {
         // Rate limit: sleep until the next start is allowed (or something else happens).
         me.cv.wait_for(lk, std::chrono::nanoseconds(std::max<std::int64_t>(wake_at - t0, 0)));
       } else {
         me.cv.wait(lk);
       }
-      me.asleep = false;
+      set_asleep(me, false);
       local->idle_ns += now_ns() - t0;
     }
   }
@@ -455,6 +462,7 @@ class CpuExecutor final : public Executor {
   std::vector<Sleeper> sleepers_ =
       std::vector<Sleeper>(static_cast<std::size_t>(resolved_threads(options_.threads)));
   std::condition_variable cv_done_;
+  int sleeping_ = 0;  ///< workers whose Sleeper::asleep is set
   bool shutdown_ = false;
   bool active_ = false;
   bool unsynchronized_ = false;

@@ -1,0 +1,37 @@
+// A FIFO of task slots on one growable power-of-two ring: push_back/pop_front are a few
+// instructions, unlike std::deque's segmented map (the scheduler does both once per task).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace pto::wsp::engine {
+
+class RingQueue {
+ public:
+  bool empty() const noexcept { return head_ == tail_; }
+  std::size_t size() const noexcept { return static_cast<std::size_t>(tail_ - head_); }
+  std::uint32_t front() const noexcept { return buf_[head_ & mask_]; }
+  void pop_front() noexcept { ++head_; }
+  void push_back(std::uint32_t v) {
+    if (tail_ - head_ == buf_.size()) grow();
+    buf_[tail_++ & mask_] = v;
+  }
+  void clear() noexcept { head_ = tail_ = 0; }
+
+ private:
+  void grow() {
+    const std::size_t n = buf_.empty() ? 64 : 2 * buf_.size();
+    std::vector<std::uint32_t> next(n);
+    for (std::uint64_t i = head_; i != tail_; ++i) next[i - head_] = buf_[i & mask_];
+    tail_ -= head_;
+    head_ = 0;
+    buf_.swap(next);
+    mask_ = n - 1;
+  }
+  std::vector<std::uint32_t> buf_;
+  std::uint64_t mask_ = 0;
+  std::uint64_t head_ = 0, tail_ = 0;
+};
+
+}  // namespace pto::wsp::engine
