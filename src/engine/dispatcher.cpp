@@ -11,6 +11,8 @@
 namespace pto::wsp::engine {
 namespace {
 
+constexpr std::size_t kMaxKeyParams = 16;
+
 std::int64_t floor_mod(std::int64_t v, std::int64_t n) {
   const std::int64_t r = v % n;
   return r < 0 ? r + n : r;
@@ -121,6 +123,12 @@ CompiledKey::CompiledKey(const Key& key, const Plan& plan, std::string_view role
                     plan.kernels[static_cast<std::size_t>(n.kernel)].name(), i));
     by_node_[i] = ExprProgram::compile(key.expr(), scope);
     uses_params_[i] = scope.uses_params;
+    const Kernel& k = plan.kernels[static_cast<std::size_t>(n.kernel)];
+    if (scope.uses_params && k.signature().params().size() > kMaxKeyParams) {
+      throw ScheduleError(fmt::format(
+          "schedule key {} '{}': param() reads kernels of at most {} parameters; '{}' has {}", role,
+          key.to_string(), kMaxKeyParams, k.name(), k.signature().params().size()));
+    }
     may_fail_ = may_fail_ || can_raise(by_node_[i]);
   }
 }
@@ -139,13 +147,9 @@ std::int64_t CompiledKey::evaluate(const Plan& plan, const BoundValues& values,
     return fn_(
         TaskView(id, k, std::span<const AxisValue>(axes.data(), task.num_axes), task.scalars));
   }
-  std::array<std::int64_t, 16> params{};
   EvalContext ctx = values.context(task.axis_values.data());
+  std::array<std::int64_t, kMaxKeyParams> params;  // filled only for keys that read params
   if (uses_params_[node]) {
-    if (task.scalars.size() > params.size()) {
-      throw ExecutionError(fmt::format("schedule key over kernel '{}': more than {} parameters",
-                                       k.name(), params.size()));
-    }
     for (std::size_t i = 0; i < task.scalars.size(); ++i) params[i] = task.scalars[i].as_int();
     ctx.params = params.data();
   }
