@@ -111,6 +111,29 @@ class ExprProgram {
       const Instr& i = code_[0];
       if (i.code == Code::PushConst) return i.imm;
       if (i.code == Code::PushVar) return ctx.vars[i.index];
+    } else if (code_.size() == 2 && code_[0].code == Code::PushVar) {
+      // `var op constant` (schedule keys such as `h % 4`, `t * -1`), without the interpreter.
+      const auto a = static_cast<std::uint64_t>(ctx.vars[code_[0].index]);
+      const Instr& op = code_[1];
+      const auto k = static_cast<std::uint64_t>(op.imm);
+      switch (op.code) {
+        case Code::AddK:
+          return static_cast<std::int64_t>(a + k);  // wraps, like the interpreter
+        case Code::SubK:
+          return static_cast<std::int64_t>(a - k);
+        case Code::MulK:
+          return static_cast<std::int64_t>(a * k);
+        case Code::ModK:
+          if (op.imm > 0) return static_cast<std::int64_t>(a) % op.imm;
+          break;
+        case Code::DivK:
+          if (op.imm > 0) return static_cast<std::int64_t>(a) / op.imm;
+          break;
+        case Code::BitAndK:
+          return static_cast<std::int64_t>(a & k);
+        default:
+          break;
+      }
     }
     return run(ctx);
   }
