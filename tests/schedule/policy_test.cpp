@@ -331,7 +331,7 @@ TEST_P(Policy, WindowBoundHoldsUnderEverySchedule) {
 TEST_P(Policy, PriorityStartsTheLowestKeyAmongReadyTasks) {
   // One worker, so "ready and not yet released" at each release is exact from the trace.
   const Schedule s = Schedule{}.queues(1).issue(priority((axis("t") * 7) % 11 - axis("b")));
-  const Outcome r = run(shape("layers", 3, 66), s, 1);
+  const Outcome r = run(shape("layers", 3, 66, 1.0), s, 1);
   expect_common_invariants(r);
   std::vector<const Event*> order;
   for (const Event& e : r.events) order.push_back(&e);

@@ -134,7 +134,7 @@ class CoreSet {
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
 struct Event {
-  enum Kind : std::uint8_t { Generate, Arrive, CoreDone, Complete, Dispatch };
+  enum Kind : std::uint8_t { Generate, Arrive, CoreDone, Retire, Complete, Dispatch };
   std::int64_t time;
   std::uint64_t seq;
   Kind kind;
@@ -370,6 +370,9 @@ class SimExecutor final : public Executor {
       case Event::CoreDone:
         on_core_done(e.slot);
         break;
+      case Event::Retire:
+        on_retire(e.slot);
+        break;
       case Event::Complete:
         on_complete(e.slot);
         break;
@@ -524,13 +527,21 @@ class SimExecutor final : public Executor {
     free_of(f.aicpu)[t.unit].give_back(f.core);
     ++free_cores_;
     last_end_ = std::max(last_end_, f.end);
-    // The issuing AICPU notices the completion and retires the task.
-    std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(f.aicpu)];
-    const std::int64_t retired =
-        std::max(now_ + machine_.completion_poll_ns, free_at) + machine_.aicpu_complete_ns;
-    free_at = retired;
-    aicpu_busy_ns_[static_cast<std::size_t>(f.aicpu)] += machine_.aicpu_complete_ns;
-    schedule_event(retired, Event::Complete, slot);
+    // The issuing AICPU notices the completion after the poll delay (free to dispatch meanwhile)
+    // and then retires the task.
+    if (machine_.completion_poll_ns == 0) {
+      on_retire(slot);
+    } else {
+      schedule_event(now_ + machine_.completion_poll_ns, Event::Retire, slot);
+    }
+  }
+
+  void on_retire(std::uint32_t slot) {
+    const int aicpu = flights_[slot].aicpu;
+    std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(aicpu)];
+    free_at = std::max(now_, free_at) + machine_.aicpu_complete_ns;
+    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_complete_ns;
+    schedule_event(free_at, Event::Complete, slot);
   }
 
   void on_complete(std::uint32_t slot) {
