@@ -86,6 +86,19 @@ Kernel costed(const char* name, CoreKind core = CoreKind::Vector) {
       });
 }
 
+// n pairs of 1 µs tasks, one of each kind of core: mm[i] on a cube core, add[i] on a vector core.
+workloads::Instance cube_and_vector(std::int64_t n) {
+  const Kernel mm = costed("mm", CoreKind::Cube), add = costed("add", CoreKind::Vector);
+  TensorRef X = tensor("X", DType::f32, 2);
+  const Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) {
+    return combine(
+        {task(mm, {i}, {X[i].slice(0, 2), 1000}), task(add, {i}, {X[i].slice(2, 4), 1000})});
+  });
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set("n", n).set_tensor("X", Tensor::zeros(DType::f32, {n, 4}));
+  return inst;
+}
+
 TEST(Sim, DiamondFollowsItsLongestPath) {
   const Kernel k = costed("k");
   TensorRef X = tensor("X", DType::f32, 1);
@@ -143,14 +156,7 @@ TEST(Sim, BatchesWaitForTasksStillInTransit) {
 TEST(Sim, PriorityOrdersAcrossKindsOfCore) {
   // Cube and vector tasks ready together on one AICPU with one core of each kind free: the
   // lowest key goes first whatever core it needs.
-  const Kernel mm = costed("mm", CoreKind::Cube), add = costed("add", CoreKind::Vector);
-  TensorRef X = tensor("X", DType::f32, 2);
-  const Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) {
-    return combine(
-        {task(mm, {i}, {X[i].slice(0, 2), 1000}), task(add, {i}, {X[i].slice(2, 4), 1000})});
-  });
-  workloads::Instance inst{w, Bindings{}, {}};
-  inst.bindings.set("n", 6).set_tensor("X", Tensor::zeros(DType::f32, {6, 4}));
+  const workloads::Instance inst = cube_and_vector(6);
   Machine m = ideal(1);
   m.aicpu_dispatch_ns = 100;    // one issue at a time
   m.host_to_aicpu_ns = 10'000;  // everything is ready before the first decision
@@ -169,14 +175,7 @@ TEST(Sim, PriorityOrdersAcrossKindsOfCore) {
 }
 
 TEST(Sim, KernelsRunOnTheirKindOfCore) {
-  const Kernel mm = costed("mm", CoreKind::Cube), add = costed("add", CoreKind::Vector);
-  TensorRef X = tensor("X", DType::f32, 2);
-  const Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) {
-    return combine(
-        {task(mm, {i}, {X[i].slice(0, 2), 1000}), task(add, {i}, {X[i].slice(2, 4), 1000})});
-  });
-  workloads::Instance inst{w, Bindings{}, {}};
-  inst.bindings.set("n", 20).set_tensor("X", Tensor::zeros(DType::f32, {20, 4}));
+  const workloads::Instance inst = cube_and_vector(20);
   Machine m = ideal(3);
   m.cube_cores = 2;
   const SimRun r = simulate(inst, m);
