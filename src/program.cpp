@@ -39,6 +39,11 @@ Program::Program(Plan plan, Schedule schedule, CompileOptions options) {
     }
     impl_ = cpu::make_executor(std::move(plan), std::move(schedule), std::move(options));
   } else if (options.target == "sim") {
+    if (options.threads != 0 || options.parallel_generation) {
+      throw CompileError(
+          "compile: CompileOptions::threads and ::parallel_generation apply to target \"cpu\" "
+          "only (on sim the workers are the machine's cores and its host generates serially)");
+    }
     impl_ = sim::make_executor(std::move(plan), std::move(schedule), std::move(options));
   } else {
     throw CompileError(

@@ -421,6 +421,21 @@ TEST_P(Policy, AbortWindowRaisesNamingTheWindow) {
   EXPECT_THROW_MSG(p.synchronize(), ExecutionError, "TaskWindow(4, ABORT)", "window of 4 tasks");
 }
 
+// Workers that help parallel generation must not miss work pushed for their own queue meanwhile
+// (one worker per queue, so nobody else would take it): every run finishes.
+TEST(CpuPolicy, HelpersOfParallelGenerationSeeWorkForTheirQueue) {
+  const workloads::Instance inst = workloads::synthetic(shape("grid", 256, 1024, 0.0));
+  CompileOptions o;
+  o.threads = 2;
+  o.parallel_generation = true;
+  Program p = compile(inst.workload, Schedule{}.queues(2), o);
+  for (int run = 0; run < 30; ++run) {
+    p.execute(inst.bindings);
+    p.synchronize();
+    ASSERT_EQ(p.stats().tasks, 1024);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Policy, ::testing::Values("cpu", "sim"),
                          [](const auto& p) { return std::string(p.param); });
 

@@ -297,6 +297,13 @@ TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
   o.machine = Machine::defaults();  // target cpu
   const auto inst = synthetic("grid", 1, 4, 0.0);
   EXPECT_THROW_MSG(compile(inst.workload, o), CompileError, "apply to target \"sim\" only");
+  CompileOptions on_sim;
+  on_sim.target = "sim";
+  on_sim.threads = 4;
+  EXPECT_THROW_MSG(compile(inst.workload, on_sim), CompileError, "apply to target \"cpu\" only");
+  on_sim.threads = 0;
+  on_sim.parallel_generation = true;
+  EXPECT_THROW_MSG(compile(inst.workload, on_sim), CompileError, "parallel_generation");
 }
 
 }  // namespace

@@ -18,7 +18,9 @@ namespace pto::wsp {
 
 struct CompileOptions {
   std::string target = "cpu";
-  int threads = 0;  ///< worker threads; 0: std::thread::hardware_concurrency()
+  /// cpu: worker threads; 0: std::thread::hardware_concurrency(). A CompileError on sim (its
+  /// workers are the machine's cores).
+  int threads = 0;
   /// The task window when the schedule sets none (`Schedule::task_graph`); setting both to
   /// different values is a ScheduleError. Neither: TaskWindow{8192, Stall}.
   std::optional<TaskWindow> window;
@@ -29,7 +31,7 @@ struct CompileOptions {
   /// Let idle workers generate chunks of long parallel_for/select loops while one worker tracks
   /// dependencies (results and task ids are the same either way). Off by default: on the 2-core
   /// machine we measure on it costs 10-25% (docs/PERFORMANCE.md); it is for machines with cores
-  /// to spare and generation-heavy workloads.
+  /// to spare and generation-heavy workloads. cpu only (a CompileError on sim).
   bool parallel_generation = false;
   /// sim: the machine to simulate (default: Machine::defaults()). A CompileError on cpu.
   std::optional<Machine> machine;
