@@ -60,7 +60,8 @@ for bad in "run synthetic --timing batched:x" "run synthetic --dispatch affinity
            "run synthetic --trace /nonexistent-dir/t.json" \
            "run synthetic --backend sim --machine /nonexistent/m.json" \
            "run synthetic --machine $work/host.json" "run synthetic --compute" \
-           "calibrate synthetic" "run synthetic --backend gpu"; do
+           "calibrate synthetic" "run synthetic --backend gpu" \
+           "run synthetic --backend sim --threads 2"; do
   eval "$cli" $bad >"$work/out" 2>"$work/err"
   rc=$?
   check "'$bad' exits non-zero" '[ $rc -ne 0 ]'
