@@ -57,7 +57,13 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
 
 void Scheduler::start() {
   for (Queue& q : queues_) {
-    for (Lane& lane : q.lanes) lane = Lane{};
+    for (Lane& lane : q.lanes) {  // keep the buffers' capacity for the next execution
+      lane.fifo.clear();
+      lane.heap.clear();
+      lane.released.clear();
+      lane.startable = 0;
+      lane.rotation = 0;
+    }
     for (Stream& s : q.streams) s = Stream{};
     q.issue_seq = 0;
     q.issue_group = 0;

@@ -237,6 +237,24 @@ TEST(Sim, ComputeModeMatchesTheCpuBackend) {
   EXPECT_LE(workloads::attention_max_error(sim_inst), 1e-4);
 }
 
+TEST(Sim, ExecuteIsAsynchronousAndTheLogIsTheSynchronizedRuns) {
+  const auto inst = synthetic("grid", 64, 200'000, 1.0);
+  CompileOptions o;
+  o.target = "sim";
+  o.record_tasks = true;
+  {
+    Program p = compile(inst.workload, Schedule{}, o);
+    p.execute(inst.bindings);
+    EXPECT_TRUE(p.task_log().empty());  // not this run's until synchronize()
+    p.synchronize();
+    EXPECT_TRUE(p.is_complete());
+    EXPECT_EQ(p.task_log().size(), 200'000u);
+    p.execute(inst.bindings);
+    // Destroying the program mid-run stops the simulation (the scope ends without waiting for
+    // 200k more simulated tasks to be logged and synchronized).
+  }
+}
+
 TEST(Sim, KernelsNeedACost) {
   const Kernel k = make_kernel("plain", {Out("x", DType::f32, 1)}, [](const TaskArgs&) {});
   TensorRef X = tensor("X", DType::f32, 1);

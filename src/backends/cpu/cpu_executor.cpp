@@ -196,6 +196,7 @@ class CpuExecutor final : public Executor {
   struct Sleeper {
     std::condition_variable cv;
     bool asleep = false;
+    bool helping = false;  ///< asleep means "helping generation, wake me if you need me"
   };
 
   std::int64_t ns_since(Clock::time_point t0) const {
@@ -206,12 +207,15 @@ class CpuExecutor final : public Executor {
   // With mu_ held: wakes one sleeping worker that can start work of `queue`.
   bool wake_for(int queue) {
     if (sleeping_ == 0) return false;  // the common case under load: nobody to wake
-    for (int w : scheduler_.workers_of(queue)) {
-      if (wake(w)) return true;
-    }
-    if (scheduler_.steals()) {
-      for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) {
-        if (wake(w)) return true;
+    // Workers really asleep first; a worker helping generation (counted as asleep) last.
+    for (const bool helping : {false, true}) {
+      for (int w : scheduler_.workers_of(queue)) {
+        if (sleepers_[static_cast<std::size_t>(w)].helping == helping && wake(w)) return true;
+      }
+      if (scheduler_.steals()) {
+        for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) {
+          if (sleepers_[static_cast<std::size_t>(w)].helping == helping && wake(w)) return true;
+        }
       }
     }
     return false;
@@ -419,6 +423,7 @@ class CpuExecutor final : public Executor {
           // Counted as asleep while helping, so that work pushed for our queues meanwhile
           // wakes us (clears the flag) instead of being lost.
           set_asleep(me, true);
+          me.helping = true;
           lk.unlock();
           const std::int64_t t0 = now_ns();
           const bool helped = engine_.help();
@@ -428,6 +433,7 @@ class CpuExecutor final : public Executor {
           --helpers_;
           const bool woken = !me.asleep;
           set_asleep(me, false);
+          me.helping = false;
           // The program may have finished while we helped: the loop top then ends it.
           if (helped || woken || finished_locked()) continue;
         }

@@ -182,6 +182,7 @@ class SimExecutor final : public Executor {
   }
 
   ~SimExecutor() override {
+    abort_.store(true, std::memory_order_relaxed);  // a running simulation stops at its next event
     if (runner_.joinable()) runner_.join();
   }
 
@@ -193,23 +194,31 @@ class SimExecutor final : public Executor {
     }
     values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
     if (options_.prevalidate) engine::prevalidate(plan_, values_, key_checker_);
-    unsynchronized_ = true;
     error_ = nullptr;
+    log_.clear();  // the log is the last synchronized execution's; the runner fills run_log_
     done_.store(false, std::memory_order_relaxed);
-    runner_ = std::thread([this] {
-      try {
-        simulate();
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-      done_.store(true, std::memory_order_release);
-    });
+    try {
+      runner_ = std::thread([this] {
+        try {
+          simulate();
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+        done_.store(true, std::memory_order_release);
+      });
+    } catch (...) {
+      done_.store(true, std::memory_order_relaxed);
+      throw;
+    }
+    unsynchronized_ = true;
   }
 
   void synchronize() override {
     if (!unsynchronized_) return;
-    runner_.join();
+    if (runner_.joinable()) runner_.join();
     unsynchronized_ = false;
+    log_.swap(run_log_);
+    run_log_.clear();
     std::sort(log_.begin(), log_.end(),
               [](const TaskEvent& a, const TaskEvent& b) { return a.id < b.id; });
     if (error_) {
@@ -323,7 +332,7 @@ class SimExecutor final : public Executor {
     arrivals_.clear();
     in_transit_ = 0;
     next_seq_ = 0;
-    log_.clear();
+    run_log_.clear();
     for (Core& c : cores_) c = Core{c.kind, c.group};
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
@@ -346,6 +355,7 @@ class SimExecutor final : public Executor {
     schedule_event(0, Event::Generate);
     generate_scheduled_ = true;
     while (has_event()) {
+      if (abort_.load(std::memory_order_relaxed)) return;  // the executor is being destroyed
       // Everything that happens at one instant happens before the AICPUs decide: tasks that
       // become ready together are choices of one decision (priority, interleaving).
       now_ = peek().time;
@@ -549,8 +559,8 @@ class SimExecutor final : public Executor {
     const Flight& f = flights_[slot];
     critical_path_ = std::max(critical_path_, engine_.complete(slot, f.end - f.start, ready_));
     if (options_.record_tasks) {
-      log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
-      log_.back().done_ns = now_;
+      run_log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
+      run_log_.back().done_ns = now_;
     }
     scheduler_.finish(slot);
     engine_.retire(slot);
@@ -599,6 +609,8 @@ class SimExecutor final : public Executor {
   bool unsynchronized_ = false;
   std::exception_ptr error_;
   std::atomic<bool> done_{true};
+  std::atomic<bool> abort_{false};
+  std::vector<TaskEvent> run_log_;  ///< filled by the runner; moved to log_ by synchronize()
   std::thread runner_;
   std::vector<TaskEvent> log_;
 };
