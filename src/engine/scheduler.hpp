@@ -78,6 +78,30 @@ class Scheduler {
     return Pick{};
   }
 
+  /// Whether `pick(worker, now, unit_mask)` could find anything (a cheap test for callers that
+  /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
+  /// in one of the worker's queues, or in any queue under work_steal.
+  bool may_pick(int worker, unsigned unit_mask) const noexcept {
+    const auto has = [&](int queue) {
+      const Queue& q = queues_[static_cast<std::size_t>(queue)];
+      for (int u = 0; u < kUnits; ++u) {
+        const Lane& lane = q.lanes[static_cast<std::size_t>(u)];
+        if (((unit_mask >> u) & 1u) && (lane.startable > 0 || !lane.released.empty())) return true;
+      }
+      return false;
+    };
+    if (steal_) {
+      for (int q = 0; q < num_queues(); ++q) {
+        if (has(q)) return true;
+      }
+      return false;
+    }
+    for (int q : worker_queues_[static_cast<std::size_t>(worker)]) {
+      if (has(q)) return true;
+    }
+    return false;
+  }
+
   /// Task `slot` finished. Returns the queue whose stream it freed when that made another task
   /// startable, else -1.
   int finish(std::uint32_t slot);

@@ -160,7 +160,8 @@ class SimExecutor final : public Executor {
     options_.machine = machine_;
     options_.threads = machine_.cube_cores + machine_.vector_cores;
     // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
-    const int groups = machine_.partition == "split" ? machine_.aicpus : 1;
+    split_ = machine_.partition == "split";
+    const int groups = split_ ? machine_.aicpus : 1;
     free_.resize(static_cast<std::size_t>(groups));
     const int cores = machine_.cube_cores + machine_.vector_cores;
     for (int c = 0; c < cores; ++c) {
@@ -454,9 +455,7 @@ class SimExecutor final : public Executor {
     return slot;
   }
 
-  CoreSetPair& free_of(int aicpu) {
-    return free_[machine_.partition == "split" ? static_cast<std::size_t>(aicpu) : 0];
-  }
+  CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
 
   void try_dispatch() {
     if (scheduler_.queued() == 0 || free_cores_ == 0) return;  // the common steady states
@@ -469,7 +468,7 @@ class SimExecutor final : public Executor {
           for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
             if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
           }
-          if (mask == 0) break;
+          if (mask == 0 || !scheduler_.may_pick(a, mask)) break;
           const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
           if (p.slot == kNone) {
             if (p.wake_at >= 0) wake_at(p.wake_at);
@@ -588,6 +587,7 @@ class SimExecutor final : public Executor {
 
   std::vector<Core> cores_;
   int free_cores_ = 0;
+  bool split_ = false;  ///< cores partitioned among AICPUs (Machine::partition == "split")
   std::vector<CoreSetPair> free_;   ///< per group: free cores of each kind
   std::vector<int> cold_axis_;      ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;     ///< by slot
