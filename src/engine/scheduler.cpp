@@ -145,21 +145,6 @@ int Scheduler::push_policy(std::uint32_t slot) {
   return t.home_queue;
 }
 
-void Scheduler::release(Queue& q, int queue, std::uint32_t slot, std::int64_t now,
-                        std::int64_t group) {
-  TaskRecord& t = engine_.task(slot);
-  t.queue = queue;
-  t.issue_ns = now;
-  t.issue_seq = q.issue_seq++;
-  t.issue_group = group;
-  if (has_streams_) {
-    Stream& st =
-        queues_[static_cast<std::size_t>(t.home_queue)].streams[static_cast<std::size_t>(t.stream)];
-    st.busy = true;
-    ++st.next_seq;
-  }
-}
-
 std::uint32_t Scheduler::pick_from(int queue, int unit, std::int64_t now) {
   Queue& q = queues_[static_cast<std::size_t>(queue)];
   Lane& lane = q.lanes[static_cast<std::size_t>(unit)];

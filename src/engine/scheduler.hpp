@@ -67,11 +67,7 @@ class Scheduler {
       lane.fifo.pop_front();
       --lane.startable;
       --queued_;
-      TaskRecord& t = engine_.task(slot);
-      t.queue = queue;
-      t.issue_ns = now;
-      t.issue_seq = q.issue_seq++;
-      t.issue_group = q.issue_group++;
+      release(q, queue, slot, now, q.issue_group++);
       if (n > 1) rotation = (rotation + i + 1) % n;
       return Pick{slot, -1};
     }
@@ -170,7 +166,20 @@ class Scheduler {
   Pick pick_policy(int worker, std::int64_t now, unsigned unit_mask);
   void make_startable(Queue& q, std::uint32_t slot);
   std::uint32_t take_startable(Queue& q, int unit);
-  void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group);
+  // Stamps a task released by `queue` (and occupies its stream); inline for the fast path.
+  void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group) {
+    TaskRecord& t = engine_.task(slot);
+    t.queue = queue;
+    t.issue_ns = now;
+    t.issue_seq = q.issue_seq++;
+    t.issue_group = group;
+    if (has_streams_) {
+      Stream& st = queues_[static_cast<std::size_t>(t.home_queue)]
+                       .streams[static_cast<std::size_t>(t.stream)];
+      st.busy = true;
+      ++st.next_seq;
+    }
+  }
   std::uint32_t pick_from(int queue, int unit, std::int64_t now);
   void record_start(std::int64_t now);
   int first_unit(const Queue& q, unsigned unit_mask) const;

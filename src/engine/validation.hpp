@@ -33,7 +33,8 @@ class ValidationSink final : public GenerationSink {
 };
 
 /// Resolves every view of every task of an execution over `values` and evaluates the keys of
-/// `keys` that can fail; throws the first error. Nothing is tracked or run.
+/// `keys` that can fail; throws the first error. Nothing is tracked or run. (`keys.start` resets
+/// its placement counters; Engine::start resets them again before generation.)
 inline void prevalidate(const Plan& plan, const BoundValues& values, Dispatcher& keys) {
   keys.start(values);
   Generator check(plan, values);

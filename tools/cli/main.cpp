@@ -105,11 +105,28 @@ Schedule build_schedule(const RunFlags& f) {
   return s;
 }
 
+workloads::Instance make_instance(const RunFlags& f, const workloads::AttentionOptions& attention) {
+  return f.workload == "attention" ? workloads::attention(attention)
+                                   : workloads::synthetic(f.synthetic);
+}
+
+// The workload argument and the flags both subcommands take.
+void add_workload_options(CLI::App* cmd, RunFlags& f) {
+  cmd->add_option("workload", f.workload, "attention | synthetic")
+      ->required()
+      ->check(CLI::IsMember({"attention", "synthetic"}));
+  cmd->add_option("--threads", f.threads, "worker threads (0: one per core)")
+      ->check(CLI::Range(0, 1 << 12));
+  cmd->add_option("--shape", f.synthetic.shape, "synthetic: grid | chain | layers | imbalanced")
+      ->check(CLI::IsMember({"grid", "chain", "layers", "imbalanced"}));
+  cmd->add_option("--batch", f.synthetic.batch, "synthetic: values of axis b (4)");
+  cmd->add_option("--tasks", f.synthetic.tasks, "synthetic: tasks per grid (64)");
+  cmd->add_option("--cost-us", f.synthetic.cost_us, "synthetic: µs each task spins (10)");
+}
+
 int run(const RunFlags& f) {
   const workloads::AttentionOptions attention_options;
-  const workloads::Instance inst = f.workload == "attention"
-                                       ? workloads::attention(attention_options)
-                                       : workloads::synthetic(f.synthetic);
+  const workloads::Instance inst = make_instance(f, attention_options);
   const Schedule schedule = build_schedule(f);
   CompileOptions options;
   options.target = f.backend;
@@ -169,9 +186,7 @@ int run(const RunFlags& f) {
 // schedules of the workload.
 int calibrate(const RunFlags& f, const std::string& out, int runs) {
   const workloads::AttentionOptions attention_options;
-  const workloads::Instance inst = f.workload == "attention"
-                                       ? workloads::attention(attention_options)
-                                       : workloads::synthetic(f.synthetic);
+  const workloads::Instance inst = make_instance(f, attention_options);
   CompileOptions options;
   options.threads = f.threads;
   options.record_tasks = true;
@@ -264,9 +279,7 @@ int main(int argc, char** argv) {
       "Run WORKLOAD (attention | synthetic) and print its stats and output checksums. KEY is an "
       "expression over the task's axis names, e.g. 'b', 'h % 4', 'min(b, 3) * 2 + t'; "
       "synthetic tasks have axes b and t, attention tasks b, h (and t for KV tiles).");
-  cmd->add_option("workload", f.workload, "attention | synthetic")
-      ->required()
-      ->check(CLI::IsMember({"attention", "synthetic"}));
+  add_workload_options(cmd, f);
   cmd->add_option("--backend", f.backend,
                   "cpu (threads, real kernels) | sim (the NPU model, simulated time)")
       ->check(CLI::IsMember({"cpu", "sim"}));
@@ -274,8 +287,6 @@ int main(int argc, char** argv) {
                   "sim: machine description JSON (default: 4 AICPU, 24 cube, 48 vector cores)");
   cmd->add_flag("--compute", f.compute,
                 "sim: also run the kernels in simulated order (checksums comparable with cpu)");
-  cmd->add_option("--threads", f.threads, "worker threads (0: one per core)")
-      ->check(CLI::Range(0, 1 << 12));
   cmd->add_option("--queues", f.queues,
                   "scheduler queues (default: 1 on cpu, one per AICPU on sim)")
       ->check(CLI::Range(1, 1 << 16));
@@ -297,11 +308,6 @@ int main(int argc, char** argv) {
   cmd->add_option("--trace", f.trace_file, "write a Chrome/Perfetto trace JSON file");
   cmd->add_option("--html", f.html_file, "write a self-contained HTML timeline");
   cmd->add_option("--stats-json", f.stats_file, "write the stats as JSON");
-  cmd->add_option("--shape", f.synthetic.shape, "synthetic: grid | chain | layers | imbalanced")
-      ->check(CLI::IsMember({"grid", "chain", "layers", "imbalanced"}));
-  cmd->add_option("--batch", f.synthetic.batch, "synthetic: values of axis b (4)");
-  cmd->add_option("--tasks", f.synthetic.tasks, "synthetic: tasks per grid (64)");
-  cmd->add_option("--cost-us", f.synthetic.cost_us, "synthetic: µs each task spins (10)");
   RunFlags cf;
   std::string calibrate_out;
   int calibrate_runs = 5;
@@ -309,19 +315,10 @@ int main(int argc, char** argv) {
       "calibrate",
       "Measure WORKLOAD's kernels and scheduling costs on the cpu backend and write a machine "
       "description of this host, for `run --backend sim --machine FILE`.");
-  cal->add_option("workload", cf.workload, "attention | synthetic")
-      ->required()
-      ->check(CLI::IsMember({"attention", "synthetic"}));
-  cal->add_option("--threads", cf.threads, "worker threads (0: one per core)")
-      ->check(CLI::Range(0, 1 << 12));
+  add_workload_options(cal, cf);
   cal->add_option("--out", calibrate_out, "the machine description to write")->required();
   cal->add_option("--runs", calibrate_runs, "measured runs after one warm-up (5)")
       ->check(CLI::Range(1, 1000));
-  cal->add_option("--shape", cf.synthetic.shape, "synthetic: grid | chain | layers | imbalanced")
-      ->check(CLI::IsMember({"grid", "chain", "layers", "imbalanced"}));
-  cal->add_option("--batch", cf.synthetic.batch, "synthetic: values of axis b (4)");
-  cal->add_option("--tasks", cf.synthetic.tasks, "synthetic: tasks per grid (64)");
-  cal->add_option("--cost-us", cf.synthetic.cost_us, "synthetic: µs each task spins (10)");
   try {
     app.parse(argc, argv);
     if (f.workload != "synthetic") {

@@ -42,7 +42,6 @@ class CpuExecutor final : public Executor {
         schedule_(std::move(schedule)),
         options_(std::move(options)),
         dispatcher_(plan_, schedule_),
-        key_checker_(plan_, schedule_),
         engine_(plan_,
                 engine::EngineOptions{
                     options_.window.value_or(TaskWindow{}).size,
@@ -81,7 +80,7 @@ class CpuExecutor final : public Executor {
     values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
     const auto t0 = Clock::now();
     if (options_.prevalidate) {
-      engine::prevalidate(plan_, values_, key_checker_);
+      engine::prevalidate(plan_, values_, dispatcher_);
     }
     validation_ns_ = ns_since(t0);
     engine_.start(values_);
@@ -457,7 +456,6 @@ class CpuExecutor final : public Executor {
   Schedule schedule_;
   CompileOptions options_;
   engine::Dispatcher dispatcher_;
-  engine::Dispatcher key_checker_;  ///< evaluates keys during prevalidation
   Engine engine_;
   engine::Scheduler scheduler_;
   BoundValues values_;

@@ -151,7 +151,6 @@ class SimExecutor final : public Executor {
         machine_(options_.machine.value_or(Machine::defaults())),
         costs_(plan_, machine_),
         dispatcher_(plan_, schedule_),
-        key_checker_(plan_, schedule_),
         engine_(plan_, engine::EngineOptions{options_.window.value_or(TaskWindow{}).size,
                                              options_.window.value_or(TaskWindow{}).mode, 1,
                                              &dispatcher_}),
@@ -160,7 +159,7 @@ class SimExecutor final : public Executor {
     options_.machine = machine_;
     options_.threads = machine_.cube_cores + machine_.vector_cores;
     // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
-    split_ = machine_.partition == "split";
+    split_ = machine_.partition == "split";  // the one place the string is read
     const int groups = split_ ? machine_.aicpus : 1;
     free_.resize(static_cast<std::size_t>(groups));
     const int cores = machine_.cube_cores + machine_.vector_cores;
@@ -194,7 +193,7 @@ class SimExecutor final : public Executor {
       throw ExecutionError("execute(): the previous execution has not been synchronized");
     }
     values_ = bind(plan_, bindings);  // throws on bad input: nothing runs
-    if (options_.prevalidate) engine::prevalidate(plan_, values_, key_checker_);
+    if (options_.prevalidate) engine::prevalidate(plan_, values_, dispatcher_);
     error_ = nullptr;
     log_.clear();  // the log is the last synchronized execution's; the runner fills run_log_
     done_.store(false, std::memory_order_relaxed);
@@ -256,18 +255,17 @@ class SimExecutor final : public Executor {
       w.busy_ns = core.busy_ns;
       w.utilisation =
           last_end_ > 0 ? static_cast<double>(core.busy_ns) / static_cast<double>(last_end_) : 0;
-      if (machine_.partition == "split") {
+      if (split_) {
         w.queues = scheduler_.queues_of(core.group);  // its AICPU's queues
       } else {
         for (int q = 0; q < scheduler_.num_queues(); ++q) w.queues.push_back(q);
       }
       const int index = core.kind == CoreKind::Cube ? static_cast<int>(c)
                                                     : static_cast<int>(c) - machine_.cube_cores;
-      w.name = machine_.partition == "split"
-                   ? fmt::format("AICPU {} {} {}", core.group, to_string(core.kind), index)
-                   : fmt::format("{} {}", to_string(core.kind), index);
-      w.group = machine_.partition == "split" ? fmt::format("AICPU {}", core.group)
-                                              : fmt::format("{} cores", to_string(core.kind));
+      w.name = split_ ? fmt::format("AICPU {} {} {}", core.group, to_string(core.kind), index)
+                      : fmt::format("{} {}", to_string(core.kind), index);
+      w.group = split_ ? fmt::format("AICPU {}", core.group)
+                       : fmt::format("{} cores", to_string(core.kind));
       s.idle_ns += last_end_ - core.busy_ns;
       s.workers.push_back(std::move(w));
     }
@@ -580,7 +578,6 @@ class SimExecutor final : public Executor {
   Machine machine_;
   CostModel costs_;
   engine::Dispatcher dispatcher_;
-  engine::Dispatcher key_checker_;
   Engine engine_;
   engine::Scheduler scheduler_;
   BoundValues values_;
