@@ -132,9 +132,10 @@ const char* to_string(CoreKind kind) noexcept {
   return kind == CoreKind::Cube ? "cube" : "vector";
 }
 
-Kernel::Kernel(KernelSignature signature, KernelFn fn, CostFn cost)
+Kernel::Kernel(KernelSignature signature, KernelFn fn, CostFn cost,
+               std::shared_ptr<const pto::TileProgram> program)
     : impl_(std::make_shared<const Impl>(
-          Impl{std::move(signature), std::move(fn), std::move(cost)})) {
+          Impl{std::move(signature), std::move(fn), std::move(cost), std::move(program)})) {
   if (!impl_->fn) {
     throw CompileError(
         fmt::format("kernel '{}': no implementation given", impl_->signature.name()));
@@ -144,7 +145,7 @@ Kernel::Kernel(KernelSignature signature, KernelFn fn, CostFn cost)
 Kernel Kernel::with_cost(CostFn cost) const {
   if (!cost)
     throw CompileError(fmt::format("kernel '{}': with_cost(): empty cost function", name()));
-  return Kernel(impl_->signature, impl_->fn, std::move(cost));
+  return Kernel(impl_->signature, impl_->fn, std::move(cost), impl_->program);
 }
 
 Kernel make_kernel(std::string name, std::vector<ParamSpec> params, KernelFn fn) {

@@ -41,6 +41,13 @@ class Reader {
     if (!(x > 0.0)) fail(key, fmt::format("must be positive, got {}", x));
     return x;
   }
+  double non_negative(const char* key) {
+    const json& v = field(key);
+    if (!v.is_number()) fail(key, fmt::format("must be a number, got {}", v.dump()));
+    const double x = v.get<double>();
+    if (!(x >= 0.0)) fail(key, fmt::format("must be at least 0, got {}", x));
+    return x;
+  }
   std::string text(const char* key, bool required = true) {
     const json& v = field(key, required);
     if (v.is_null() && !required) return {};
@@ -69,6 +76,41 @@ CoreKind core_kind(const std::string& s, Reader& r, const std::string& key) {
   if (s == "vector") return CoreKind::Vector;
   if (s == "cube") return CoreKind::Cube;
   r.fail(key, fmt::format("must be \"vector\" or \"cube\", got \"{}\"", s));
+}
+
+pto::TileCostModel read_tile_costs(const json& v, const std::string& where) {
+  if (!v.is_object()) throw CompileError(fmt::format("{} must be an object", where));
+  Reader r(v, where);
+  pto::TileCostModel t;
+  t.vector_bytes_per_cycle = r.positive("vector_bytes_per_cycle");
+  t.vector_startup_cycles = r.non_negative("vector_startup_cycles");
+  t.transcendental_cycles = r.positive("transcendental_cycles");
+  t.reduce_cycles_per_row = r.non_negative("reduce_cycles_per_row");
+  t.cube_m = static_cast<int>(r.integer("cube_m", 1));
+  t.cube_n = static_cast<int>(r.integer("cube_n", 1));
+  t.cube_k = static_cast<int>(r.integer("cube_k", 1));
+  t.cube_f32_factor = r.positive("cube_f32_factor");
+  t.cube_startup_cycles = r.non_negative("cube_startup_cycles");
+  t.gm_bytes_per_cycle = r.positive("gm_bytes_per_cycle");
+  t.gm_latency_cycles = r.non_negative("gm_latency_cycles");
+  t.sort_cycles_per_pass = r.positive("sort_cycles_per_pass");
+  r.no_unknown_keys();
+  return t;
+}
+
+json write_tile_costs(const pto::TileCostModel& t) {
+  return {{"vector_bytes_per_cycle", t.vector_bytes_per_cycle},
+          {"vector_startup_cycles", t.vector_startup_cycles},
+          {"transcendental_cycles", t.transcendental_cycles},
+          {"reduce_cycles_per_row", t.reduce_cycles_per_row},
+          {"cube_m", t.cube_m},
+          {"cube_n", t.cube_n},
+          {"cube_k", t.cube_k},
+          {"cube_f32_factor", t.cube_f32_factor},
+          {"cube_startup_cycles", t.cube_startup_cycles},
+          {"gm_bytes_per_cycle", t.gm_bytes_per_cycle},
+          {"gm_latency_cycles", t.gm_latency_cycles},
+          {"sort_cycles_per_pass", t.sort_cycles_per_pass}};
 }
 
 }  // namespace
@@ -124,6 +166,9 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
       m.kernels.emplace(name, c);
     }
   }
+  const json& tile_costs = r.field("tile_costs", false);
+  if (!tile_costs.is_null())
+    m.tile_costs = read_tile_costs(tile_costs, fmt::format("{}: tile_costs", where));
   r.no_unknown_keys();
   return m;
 }
@@ -161,6 +206,7 @@ std::string Machine::to_json() const {
     }
     j["kernels"] = k;
   }
+  j["tile_costs"] = write_tile_costs(tile_costs);
   return j.dump(2);
 }
 

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <queue>
 #include <thread>
 
@@ -34,6 +35,7 @@
 #include "engine/scheduler.hpp"
 #include "engine/validation.hpp"
 #include "pto/wsp/core/error.hpp"
+#include "pto/wsp/tile/cost.hpp"
 
 namespace pto::wsp::sim {
 namespace {
@@ -44,51 +46,59 @@ using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
 
-// Where each kernel's per-task cost comes from.
+// Where each kernel's per-task cost comes from: a cost measured on the machine (calibration)
+// first, then the kernel's own cost function, then its tile program on the machine's tile cost
+// model (the same for every task: tile shapes are static).
 class CostModel {
  public:
-  CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_(m) {
-    // A cost measured on the machine (calibration) describes it better than a formula.
-    for (const Kernel& k : plan.kernels) {
-      const auto it = m.kernels.find(k.name());
-      if (it == m.kernels.end() && k.cost()) {
-        measured_.push_back(nullptr);
-        continue;
-      }
-      if (it == m.kernels.end()) {
-        throw CompileError(fmt::format(
-            "sim: kernel '{}' has no cost on the NPU model: give it a cost function "
-            "(Kernel::with_cost) or a measured cost in the machine description (\"kernels\": "
-            "{{\"{}\": {{\"core\": \"vector\", \"ns\": ...}}}}, written by `pto-wsp calibrate`)",
-            k.name(), k.name()));
-      }
-      measured_.push_back(&it->second);
-    }
-  }
-
   struct Cost {
     CoreKind core;
     std::int64_t ns;
   };
+
+  CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_(m) {
+    for (const Kernel& k : plan.kernels) {
+      const auto it = m.kernels.find(k.name());
+      if (it != m.kernels.end()) {
+        fixed_.push_back(
+            Cost{it->second.core, static_cast<std::int64_t>(std::llround(it->second.ns))});
+      } else if (k.cost()) {
+        fixed_.push_back(std::nullopt);
+      } else if (k.tile_program()) {
+        const pto::ProgramCost c = pto::analyze_cost(*k.tile_program(), m.tile_costs);
+        fixed_.push_back(Cost{c.core, checked_ns(k, c.cycles, 0.0)});
+      } else {
+        throw CompileError(fmt::format(
+            "sim: kernel '{}' has no cost on the NPU model: write it as a tile kernel "
+            "(pto::make_tile_kernel), give it a cost function (Kernel::with_cost) or a measured "
+            "cost in the machine description (\"kernels\": {{\"{}\": {{\"core\": \"vector\", "
+            "\"ns\": ...}}}}, written by `pto-wsp calibrate`)",
+            k.name(), k.name()));
+      }
+    }
+  }
+
   Cost of(const TaskRecord& t) const {
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
-    if (const MeasuredCost* m = measured_[static_cast<std::size_t>(n.kernel)]) {
-      return Cost{m->core, static_cast<std::int64_t>(std::llround(m->ns))};
-    }
+    if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
     const KernelCost c = engine::call_cost(plan_, t.payload);
-    const double ns = machine_.ns(c.cycles) + c.ns;
-    if (!(ns >= 0.0) || ns > 1e15) {
-      throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
-                                    plan_.kernels[static_cast<std::size_t>(n.kernel)].name(),
-                                    c.cycles, c.ns));
-    }
-    return Cost{c.core, static_cast<std::int64_t>(std::llround(ns))};
+    return Cost{c.core,
+                checked_ns(plan_.kernels[static_cast<std::size_t>(n.kernel)], c.cycles, c.ns)};
   }
 
  private:
+  std::int64_t checked_ns(const Kernel& k, double cycles, double extra_ns) const {
+    const double ns = machine_.ns(cycles) + extra_ns;
+    if (!(ns >= 0.0) || ns > 1e15) {
+      throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
+                                    k.name(), cycles, extra_ns));
+    }
+    return static_cast<std::int64_t>(std::llround(ns));
+  }
+
   const Plan& plan_;
   const Machine& machine_;
-  std::vector<const MeasuredCost*> measured_;
+  std::vector<std::optional<Cost>> fixed_;  ///< by kernel: the same cost for every task
 };
 
 // Free cores of one kind in one group, lowest id first (deterministic placement).

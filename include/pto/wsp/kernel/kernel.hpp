@@ -15,6 +15,10 @@
 #include "pto/wsp/core/dtype.hpp"
 #include "pto/wsp/core/tensor.hpp"
 
+namespace pto {
+class TileProgram;
+}
+
 namespace pto::wsp {
 
 enum class ParamKind : std::uint8_t { In, Out, InOut, Scalar };
@@ -121,15 +125,22 @@ using CostFn = std::function<KernelCost(const TaskArgs&)>;
 /// Cheap to copy (shared).
 class Kernel {
  public:
-  Kernel(KernelSignature signature, KernelFn fn, CostFn cost = nullptr);
+  Kernel(KernelSignature signature, KernelFn fn, CostFn cost = nullptr,
+         std::shared_ptr<const pto::TileProgram> program = nullptr);
   const KernelSignature& signature() const noexcept { return impl_->signature; }
   const std::string& name() const noexcept { return impl_->signature.name(); }
   const KernelFn& fn() const noexcept { return impl_->fn; }
   /// Empty when the kernel declares no cost (the sim backend then needs one from its machine
   /// description).
   const CostFn& cost() const noexcept { return impl_->cost; }
-  /// The same kernel with a cost function (a new declaration).
+  /// The same kernel with a cost function (a new declaration); it takes precedence over the
+  /// cost of the kernel's tile program.
   Kernel with_cost(CostFn cost) const;
+  /// The tile program the kernel was written as (pto/wsp/tile/tile_kernel.hpp), or null. The sim
+  /// backend costs it with the machine's tile cost model when the kernel has no cost function.
+  const std::shared_ptr<const pto::TileProgram>& tile_program() const noexcept {
+    return impl_->program;
+  }
   /// Identity of the declaration.
   const void* id() const noexcept { return impl_.get(); }
 
@@ -138,6 +149,7 @@ class Kernel {
     KernelSignature signature;
     KernelFn fn;
     CostFn cost;
+    std::shared_ptr<const pto::TileProgram> program;
   };
   std::shared_ptr<const Impl> impl_;
 };

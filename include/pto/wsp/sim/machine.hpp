@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "pto/wsp/kernel/kernel.hpp"
+#include "pto/wsp/tile/cost.hpp"
 
 namespace pto::wsp {
 
@@ -40,12 +41,16 @@ struct Machine {
   /// Empty axis: no cold starts.
   std::string cold_start_axis;
   std::int64_t cold_start_ns = 0;
+  /// What tile ops cost on this machine's cores: the cost of tile kernels (docs/tile.md).
+  /// Optional in a description (defaults then); when present every field must be.
+  pto::TileCostModel tile_costs;
   /// Per-kernel measured costs, by kernel name.
   std::map<std::string, MeasuredCost, std::less<>> kernels;
 
   /// The default machine: 1 host + 4 AICPU + 24 cube + 48 vector cores, 910B-class figures.
   static Machine defaults() { return Machine{}; }
-  /// Parses a description. Every field above must be present except cold_start_* and kernels;
+  /// Parses a description. Every field above must be present except cold_start_*, tile_costs
+  /// and kernels;
   /// unknown keys, wrong types, counts < 1, negative times or clock ≤ 0 raise CompileError naming
   /// the field (and `where`, e.g. the file).
   static Machine from_json(std::string_view text, std::string_view where = "machine description");

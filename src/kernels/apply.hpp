@@ -1,0 +1,20 @@
+// Internal: applies one instruction to tiles (the path every op function takes).
+#pragma once
+
+#include <utility>
+
+#include "pto/wsp/tile/program.hpp"
+
+namespace pto::detail {
+
+struct Operands {
+  const DynTile* a = nullptr;
+  const DynTile* b = nullptr;
+  const DynTile* c = nullptr;
+};
+
+/// Type-checks `in`, then appends it to the operands' program (traced operands, or `builder` for
+/// ops without operands) or computes it (concrete operands).
+std::pair<DynTile, DynTile> apply(Instr in, Operands operands, ProgramBuilder* builder = nullptr);
+
+}  // namespace pto::detail

@@ -1,0 +1,662 @@
+#include "kernels/compute.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "pto/wsp/core/error.hpp"
+
+#include <cblas.h>
+
+namespace pto::detail {
+namespace {
+
+using Row = Eigen::Map<Eigen::ArrayXf>;
+using ConstRow = Eigen::Map<const Eigen::ArrayXf>;
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+bool is_narrow(DType d) noexcept {
+  return d == DType::f16 || d == DType::bf16;
+}
+
+float widen(DType d, std::uint16_t bits) noexcept {
+  return d == DType::f16 ? static_cast<float>(wsp::f16_t::from_bits(bits))
+                         : static_cast<float>(wsp::bf16_t::from_bits(bits));
+}
+std::uint16_t narrow(DType d, float v) noexcept {
+  return d == DType::f16 ? wsp::f16_t(v).bits : wsp::bf16_t(v).bits;
+}
+
+/// The valid region of a float tile as f32: the tile itself, or a widened copy.
+struct F32View {
+  float* p = nullptr;
+  int stride = 0;
+  ConstRow row(int r, int n) const { return ConstRow(p + std::ptrdiff_t{r} * stride, n); }
+  Row out_row(int r, int n) const { return Row(p + std::ptrdiff_t{r} * stride, n); }
+  float at(int r, int c) const { return p[std::ptrdiff_t{r} * stride + c]; }
+};
+
+F32View read_f32(const TileRef& t, Scratch& s, int slot) {
+  if (t.type.dtype == DType::f32) return {reinterpret_cast<float*>(t.data), t.type.cols};
+  float* buf = s.get(slot, static_cast<std::size_t>(t.valid_rows) * t.valid_cols + 1);
+  const auto* src = reinterpret_cast<const std::uint16_t*>(t.data);
+  for (int r = 0; r < t.valid_rows; ++r)
+    for (int c = 0; c < t.valid_cols; ++c)
+      buf[std::ptrdiff_t{r} * t.valid_cols + c] =
+          widen(t.type.dtype, src[std::ptrdiff_t{r} * t.type.cols + c]);
+  return {buf, t.valid_cols};
+}
+
+/// Where an op writes its f32 result: the result tile itself, or scratch narrowed by commit().
+F32View write_f32(const TileRef& r, Scratch& s) {
+  if (r.type.dtype == DType::f32) return {reinterpret_cast<float*>(r.data), r.type.cols};
+  return {s.get(3, static_cast<std::size_t>(r.valid_rows) * r.valid_cols + 1), r.valid_cols};
+}
+
+void commit(const TileRef& r, const F32View& out) {
+  if (!is_narrow(r.type.dtype)) return;
+  auto* dst = reinterpret_cast<std::uint16_t*>(r.data);
+  for (int i = 0; i < r.valid_rows; ++i)
+    for (int j = 0; j < r.valid_cols; ++j)
+      dst[std::ptrdiff_t{i} * r.type.cols + j] = narrow(r.type.dtype, out.at(i, j));
+}
+
+// --- integer tiles: i32 and u32, wrapping -------------------------------------------------------
+template <typename T>
+T* ints(const TileRef& t) {
+  return reinterpret_cast<T*>(t.data);
+}
+template <typename T>
+T int_at(const TileRef& t, int r, int c) {
+  return ints<T>(t)[std::ptrdiff_t{r} * t.type.cols + c];
+}
+template <typename T>
+T wrap_op(OpCode op, T x, T y) {
+  using U = std::make_unsigned_t<T>;
+  switch (op) {
+    case OpCode::Add:
+      return static_cast<T>(static_cast<U>(x) + static_cast<U>(y));
+    case OpCode::Sub:
+      return static_cast<T>(static_cast<U>(x) - static_cast<U>(y));
+    case OpCode::Mul:
+      return static_cast<T>(static_cast<U>(x) * static_cast<U>(y));
+    case OpCode::Max:
+      return std::max(x, y);
+    case OpCode::Min:
+      return std::min(x, y);
+    default:
+      throw wsp::InternalError("integer binary op");
+  }
+}
+template <typename T>
+T int_scalar(double v) {
+  // Wraps like a C++ conversion from a 64-bit integer.
+  return static_cast<T>(static_cast<std::int64_t>(v));
+}
+
+// --- float helpers ------------------------------------------------------------------------------
+struct MaxNaN {
+  float operator()(float x, float y) const { return (x != x || y != y) ? kNaN : (x > y ? x : y); }
+};
+struct MinNaN {
+  float operator()(float x, float y) const { return (x != x || y != y) ? kNaN : (x < y ? x : y); }
+};
+
+template <typename A, typename B>
+void apply_binary(OpCode op, const A& x, const B& y, Row out) {
+  switch (op) {
+    case OpCode::Add:
+      out = x + y;
+      return;
+    case OpCode::Sub:
+      out = x - y;
+      return;
+    case OpCode::Mul:
+      out = x * y;
+      return;
+    case OpCode::Div:
+      out = x / y;
+      return;
+    case OpCode::Max:
+      out = x.binaryExpr(y, MaxNaN{});
+      return;
+    case OpCode::Min:
+      out = x.binaryExpr(y, MinNaN{});
+      return;
+    default:
+      throw wsp::InternalError("float binary op");
+  }
+}
+
+void binary_float(const Instr& in, const TileRef& a, const TileRef* b, TileRef& r, double scalar,
+                  Scratch& s) {
+  const int vr = r.valid_rows, vc = r.valid_cols;
+  const F32View x = read_f32(a, s, 0);
+  const F32View y = b ? read_f32(*b, s, 1) : F32View{};
+  const F32View o = write_f32(r, s);
+  const auto sv = static_cast<float>(scalar);
+  for (int i = 0; i < vr; ++i) {
+    const ConstRow xr = x.row(i, vc);
+    switch (in.form) {
+      case BinaryForm::Full:
+        apply_binary(in.op, xr, y.row(i, vc), o.out_row(i, vc));
+        break;
+      case BinaryForm::PerRow:
+        apply_binary(in.op, xr, Eigen::ArrayXf::Constant(vc, y.at(i, 0)), o.out_row(i, vc));
+        break;
+      case BinaryForm::PerCol:
+        apply_binary(in.op, xr, y.row(0, vc), o.out_row(i, vc));
+        break;
+      case BinaryForm::Scalar:
+        apply_binary(in.op, xr, Eigen::ArrayXf::Constant(vc, sv), o.out_row(i, vc));
+        break;
+      case BinaryForm::ScalarLhs:
+        apply_binary(in.op, Eigen::ArrayXf::Constant(vc, sv), xr, o.out_row(i, vc));
+        break;
+    }
+  }
+  commit(r, o);
+}
+
+template <typename T>
+void binary_int(const Instr& in, const TileRef& a, const TileRef* b, TileRef& r, double scalar) {
+  const T sv = int_scalar<T>(scalar);
+  for (int i = 0; i < r.valid_rows; ++i)
+    for (int j = 0; j < r.valid_cols; ++j) {
+      const T x = int_at<T>(a, i, j);
+      T y{};
+      switch (in.form) {
+        case BinaryForm::Full:
+          y = int_at<T>(*b, i, j);
+          break;
+        case BinaryForm::PerRow:
+          y = int_at<T>(*b, i, 0);
+          break;
+        case BinaryForm::PerCol:
+          y = int_at<T>(*b, 0, j);
+          break;
+        case BinaryForm::Scalar:
+        case BinaryForm::ScalarLhs:
+          y = sv;
+          break;
+      }
+      ints<T>(r)[std::ptrdiff_t{i} * r.type.cols + j] =
+          in.form == BinaryForm::ScalarLhs ? wrap_op<T>(in.op, y, x) : wrap_op<T>(in.op, x, y);
+    }
+}
+
+void unary_float(OpCode op, const TileRef& a, TileRef& r, Scratch& s) {
+  const int vr = r.valid_rows, vc = r.valid_cols;
+  const F32View x = read_f32(a, s, 0);
+  const F32View o = write_f32(r, s);
+  for (int i = 0; i < vr; ++i) {
+    const ConstRow v = x.row(i, vc);
+    Row y = o.out_row(i, vc);
+    switch (op) {
+      case OpCode::Exp:
+        y = v.exp();
+        break;
+      case OpCode::Log:
+        y = v.log();
+        break;
+      case OpCode::Sqrt:
+        y = v.sqrt();
+        break;
+      case OpCode::Rsqrt:
+        y = v.rsqrt();
+        break;
+      case OpCode::Tanh:
+        y = v.tanh();
+        break;
+      case OpCode::Sigmoid:
+        y = v.logistic();
+        break;
+      case OpCode::Relu:
+        y = v.unaryExpr([](float e) { return (e > 0.0f || e != e) ? e : 0.0f; });
+        break;
+      case OpCode::Gelu:
+        // The tanh form of GELU (GPT-2, and the NPU's vector gelu).
+        y = 0.5f * v * (1.0f + (0.7978845608028654f * (v + 0.044715f * v.cube())).tanh());
+        break;
+      case OpCode::Silu:
+        y = v * v.logistic();
+        break;
+      case OpCode::Neg:
+        y = -v;
+        break;
+      case OpCode::Abs:
+        y = v.abs();
+        break;
+      case OpCode::Sin:
+        y = v.sin();
+        break;
+      case OpCode::Cos:
+        y = v.cos();
+        break;
+      default:
+        throw wsp::InternalError("float unary op");
+    }
+  }
+  commit(r, o);
+}
+
+void unary_int(OpCode op, const TileRef& a, TileRef& r) {
+  for (int i = 0; i < r.valid_rows; ++i)
+    for (int j = 0; j < r.valid_cols; ++j) {
+      const auto x = static_cast<std::uint32_t>(int_at<std::int32_t>(a, i, j));
+      const std::uint32_t neg = 0u - x;
+      const bool negative = (x >> 31) != 0;
+      ints<std::int32_t>(r)[std::ptrdiff_t{i} * r.type.cols + j] =
+          static_cast<std::int32_t>(op == OpCode::Neg ? neg : (negative ? neg : x));
+    }
+}
+
+void reduce_float(OpCode op, const TileRef& a, TileRef& r, Scratch& s) {
+  const int vr = a.valid_rows, vc = a.valid_cols;
+  const F32View x = read_f32(a, s, 0);
+  const F32View o = write_f32(r, s);
+  switch (op) {
+    case OpCode::RowSum:
+    case OpCode::RowMean:
+    case OpCode::RowMax:
+    case OpCode::RowMin:
+      for (int i = 0; i < vr; ++i) {
+        float v = 0.0f;
+        if (vc == 0) {
+          v = op == OpCode::RowMax    ? -kInf
+              : op == OpCode::RowMin  ? kInf
+              : op == OpCode::RowMean ? kNaN
+                                      : 0.0f;
+        } else {
+          const ConstRow row = x.row(i, vc);
+          if (op == OpCode::RowMax)
+            v = row.maxCoeff<Eigen::PropagateNaN>();
+          else if (op == OpCode::RowMin)
+            v = row.minCoeff<Eigen::PropagateNaN>();
+          else
+            v = row.sum();
+          if (op == OpCode::RowMean) v /= static_cast<float>(vc);
+        }
+        o.p[std::ptrdiff_t{i} * o.stride] = v;
+      }
+      break;
+    case OpCode::ColSum:
+    case OpCode::ColMax: {
+      Row acc = o.out_row(0, vc);
+      acc.setConstant(op == OpCode::ColSum ? 0.0f : -kInf);
+      for (int i = 0; i < vr; ++i) {
+        if (op == OpCode::ColSum)
+          acc += x.row(i, vc);
+        else
+          acc = acc.binaryExpr(x.row(i, vc), MaxNaN{});
+      }
+      break;
+    }
+    default:
+      throw wsp::InternalError("float reduction");
+  }
+  commit(r, o);
+}
+
+template <typename T>
+void reduce_int(OpCode op, const TileRef& a, TileRef& r) {
+  const int vr = a.valid_rows, vc = a.valid_cols;
+  const bool row = op == OpCode::RowSum || op == OpCode::RowMax || op == OpCode::RowMin;
+  const T init = op == OpCode::RowMax || op == OpCode::ColMax ? std::numeric_limits<T>::min()
+                 : op == OpCode::RowMin                       ? std::numeric_limits<T>::max()
+                                                              : T{0};
+  const OpCode combine = op == OpCode::RowSum || op == OpCode::ColSum ? OpCode::Add
+                         : op == OpCode::RowMin                       ? OpCode::Min
+                                                                      : OpCode::Max;
+  if (row) {
+    for (int i = 0; i < vr; ++i) {
+      T v = init;
+      for (int j = 0; j < vc; ++j) v = wrap_op<T>(combine, v, int_at<T>(a, i, j));
+      ints<T>(r)[std::ptrdiff_t{i} * r.type.cols] = v;
+    }
+  } else {
+    for (int j = 0; j < vc; ++j) {
+      T v = init;
+      for (int i = 0; i < vr; ++i) v = wrap_op<T>(combine, v, int_at<T>(a, i, j));
+      ints<T>(r)[j] = v;
+    }
+  }
+}
+
+}  // namespace
+
+double element(const TileRef& t, int r, int c) {
+  const std::ptrdiff_t i = std::ptrdiff_t{r} * t.type.cols + c;
+  switch (t.type.dtype) {
+    case DType::f32:
+      return reinterpret_cast<const float*>(t.data)[i];
+    case DType::f16:
+    case DType::bf16:
+      return widen(t.type.dtype, reinterpret_cast<const std::uint16_t*>(t.data)[i]);
+    case DType::i32:
+      return reinterpret_cast<const std::int32_t*>(t.data)[i];
+    case DType::u32:
+      return reinterpret_cast<const std::uint32_t*>(t.data)[i];
+    default:
+      throw wsp::InternalError("tile dtype");
+  }
+}
+
+void set_element(const TileRef& t, int r, int c, double v) {
+  const std::ptrdiff_t i = std::ptrdiff_t{r} * t.type.cols + c;
+  switch (t.type.dtype) {
+    case DType::f32:
+      reinterpret_cast<float*>(t.data)[i] = static_cast<float>(v);
+      return;
+    case DType::f16:
+    case DType::bf16:
+      reinterpret_cast<std::uint16_t*>(t.data)[i] = narrow(t.type.dtype, static_cast<float>(v));
+      return;
+    case DType::i32: {
+      const double clamped = v != v ? 0.0 : std::clamp(std::trunc(v), -2147483648.0, 2147483647.0);
+      reinterpret_cast<std::int32_t*>(t.data)[i] = static_cast<std::int32_t>(clamped);
+      return;
+    }
+    case DType::u32: {
+      const double clamped = v != v ? 0.0 : std::clamp(std::trunc(v), 0.0, 4294967295.0);
+      reinterpret_cast<std::uint32_t*>(t.data)[i] = static_cast<std::uint32_t>(clamped);
+      return;
+    }
+    default:
+      throw wsp::InternalError("tile dtype");
+  }
+}
+
+namespace {
+
+void cast_tile(const TileRef& a, TileRef& r) {
+  const DType from = a.type.dtype, to = r.type.dtype;
+  const bool int_from = from == DType::i32 || from == DType::u32;
+  const bool int_to = to == DType::i32 || to == DType::u32;
+  for (int i = 0; i < r.valid_rows; ++i)
+    for (int j = 0; j < r.valid_cols; ++j) {
+      if (int_from && int_to) {
+        // Integer to integer keeps the 32 bits (wraps).
+        std::memcpy(r.data + (std::ptrdiff_t{i} * r.type.cols + j) * 4,
+                    a.data + (std::ptrdiff_t{i} * a.type.cols + j) * 4, 4);
+      } else if (int_from) {
+        // Integers become f32 first (rounded to nearest even), then the target float.
+        set_element(r, i, j, static_cast<float>(element(a, i, j)));
+      } else {
+        set_element(r, i, j, element(a, i, j));
+      }
+    }
+}
+
+void fill(const TileRef& r, double value, bool iota) {
+  for (int i = 0; i < r.type.rows; ++i)
+    for (int j = 0; j < r.type.cols; ++j) {
+      if (iota && (r.type.dtype == DType::i32 || r.type.dtype == DType::u32)) {
+        const std::int64_t v = static_cast<std::int64_t>(value) + j;
+        std::memcpy(r.data + (std::ptrdiff_t{i} * r.type.cols + j) * 4, &v, 4);  // low 32 bits
+      } else {
+        set_element(r, i, j, iota ? value + j : value);
+      }
+    }
+}
+
+void broadcast_tile(const TileRef& a, TileRef& r) {
+  const std::size_t es = wsp::size_of(a.type.dtype);
+  for (int i = 0; i < r.valid_rows; ++i)
+    for (int j = 0; j < r.valid_cols; ++j) {
+      const int si = a.type.rows == 1 ? 0 : i;
+      const int sj = a.type.cols == 1 ? 0 : j;
+      std::memcpy(r.data + (std::ptrdiff_t{i} * r.type.cols + j) * es,
+                  a.data + (std::ptrdiff_t{si} * a.type.cols + sj) * es, es);
+    }
+}
+
+/// Per row: the first k of the row's elements in order (descending: largest first), ties to the
+/// lower index, NaN above +inf.
+void select_rows(const TileRef& a, int k, bool descending, TileRef& values, TileRef& indices) {
+  const int vc = a.valid_cols;
+  const int kk = std::min(k, vc);
+  std::vector<int> order(static_cast<std::size_t>(vc));
+  std::vector<double> row(static_cast<std::size_t>(vc));
+  for (int i = 0; i < a.valid_rows; ++i) {
+    for (int j = 0; j < vc; ++j) row[static_cast<std::size_t>(j)] = element(a, i, j);
+    std::iota(order.begin(), order.end(), 0);
+    auto before = [&](int p, int q) {
+      const double x = row[static_cast<std::size_t>(p)], y = row[static_cast<std::size_t>(q)];
+      const bool xn = x != x, yn = y != y;
+      if (xn || yn) {
+        if (xn && yn) return p < q;
+        return descending ? xn : yn;  // NaN is the largest value
+      }
+      if (x != y) return descending ? x > y : x < y;
+      return p < q;
+    };
+    std::partial_sort(order.begin(), order.begin() + kk, order.end(), before);
+    for (int j = 0; j < kk; ++j) {
+      const int src = order[static_cast<std::size_t>(j)];
+      set_element(values, i, j, row[static_cast<std::size_t>(src)]);
+      reinterpret_cast<std::int32_t*>(indices.data)[std::ptrdiff_t{i} * indices.type.cols + j] =
+          src;
+    }
+  }
+}
+
+}  // namespace
+
+void compute(const Instr& in, const TileRef* a, const TileRef* b, const TileRef* c, TileRef& r,
+             TileRef* r2, double scalar, Scratch& s) {
+  const OpCode op = in.op;
+  switch (op) {
+    case OpCode::Load:
+    case OpCode::Store:
+      throw wsp::InternalError("compute: load/store go through tile I/O");
+    case OpCode::Full:
+    case OpCode::Iota:
+      r.valid_rows = r.type.rows;
+      r.valid_cols = r.type.cols;
+      fill(r, op == OpCode::Full ? scalar : scalar, op == OpCode::Iota);
+      return;
+    case OpCode::Cast:
+      r.valid_rows = a->valid_rows;
+      r.valid_cols = a->valid_cols;
+      cast_tile(*a, r);
+      return;
+    case OpCode::Add:
+    case OpCode::Sub:
+    case OpCode::Mul:
+    case OpCode::Div:
+    case OpCode::Max:
+    case OpCode::Min: {
+      r.valid_rows = a->valid_rows;
+      r.valid_cols = a->valid_cols;
+      if (in.form == BinaryForm::Full || in.form == BinaryForm::PerRow)
+        r.valid_rows = std::min(r.valid_rows, b->valid_rows);
+      if (in.form == BinaryForm::Full || in.form == BinaryForm::PerCol)
+        r.valid_cols = std::min(r.valid_cols, b->valid_cols);
+      if (a->type.dtype == DType::i32)
+        binary_int<std::int32_t>(in, *a, b, r, scalar);
+      else if (a->type.dtype == DType::u32)
+        binary_int<std::uint32_t>(in, *a, b, r, scalar);
+      else
+        binary_float(in, *a, b, r, scalar, s);
+      return;
+    }
+    case OpCode::Exp:
+    case OpCode::Log:
+    case OpCode::Sqrt:
+    case OpCode::Rsqrt:
+    case OpCode::Tanh:
+    case OpCode::Sigmoid:
+    case OpCode::Relu:
+    case OpCode::Gelu:
+    case OpCode::Silu:
+    case OpCode::Neg:
+    case OpCode::Abs:
+    case OpCode::Sin:
+    case OpCode::Cos:
+      r.valid_rows = a->valid_rows;
+      r.valid_cols = a->valid_cols;
+      if (a->type.dtype == DType::i32)
+        unary_int(op, *a, r);
+      else
+        unary_float(op, *a, r, s);
+      return;
+    case OpCode::RowSum:
+    case OpCode::RowMax:
+    case OpCode::RowMin:
+    case OpCode::RowMean:
+    case OpCode::ColSum:
+    case OpCode::ColMax: {
+      const bool row = op != OpCode::ColSum && op != OpCode::ColMax;
+      r.valid_rows = row ? a->valid_rows : 1;
+      r.valid_cols = row ? 1 : a->valid_cols;
+      if (a->type.dtype == DType::i32)
+        reduce_int<std::int32_t>(op, *a, r);
+      else if (a->type.dtype == DType::u32)
+        reduce_int<std::uint32_t>(op, *a, r);
+      else
+        reduce_float(op, *a, r, s);
+      return;
+    }
+    case OpCode::Broadcast:
+      r.valid_rows = a->type.rows == 1 ? r.type.rows : a->valid_rows;
+      r.valid_cols = a->type.cols == 1 ? r.type.cols : a->valid_cols;
+      broadcast_tile(*a, r);
+      return;
+    case OpCode::MatMul:
+      compute_matmul(in, *a, *b, c, r, s);
+      return;
+    case OpCode::TopK:
+    case OpCode::Sort: {
+      const int k = op == OpCode::Sort ? a->type.cols : in.k;
+      r.valid_rows = r2->valid_rows = a->valid_rows;
+      r.valid_cols = r2->valid_cols = std::min(k, a->valid_cols);
+      select_rows(*a, k, in.flag_a, r, *r2);
+      return;
+    }
+  }
+  throw wsp::InternalError("compute: unknown op");
+}
+
+void compute_matmul(const Instr& in, const TileRef& a, const TileRef& b, const TileRef* acc,
+                    TileRef& r, Scratch& s) {
+  const bool ta = in.flag_a, tb = in.flag_b;
+  int m = ta ? a.valid_cols : a.valid_rows;
+  const int k = std::min(ta ? a.valid_rows : a.valid_cols, tb ? b.valid_cols : b.valid_rows);
+  int n = tb ? b.valid_rows : b.valid_cols;
+  if (acc != nullptr) {
+    m = std::min(m, acc->valid_rows);
+    n = std::min(n, acc->valid_cols);
+  }
+  r.valid_rows = m;
+  r.valid_cols = n;
+  auto* out = reinterpret_cast<float*>(r.data);
+  const int ldc = r.type.cols;
+  for (int i = 0; i < m; ++i) {
+    float* row = out + std::ptrdiff_t{i} * ldc;
+    if (acc != nullptr) {
+      std::memcpy(row,
+                  reinterpret_cast<const float*>(acc->data) + std::ptrdiff_t{i} * acc->type.cols,
+                  static_cast<std::size_t>(n) * sizeof(float));
+    } else {
+      std::fill(row, row + n, 0.0f);
+    }
+  }
+  if (m == 0 || n == 0 || k == 0) return;
+  const F32View x = read_f32(a, s, 0);
+  const F32View y = read_f32(b, s, 1);
+  if (std::int64_t{m} * n * k >= kBlasMinMacs) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+                k, 1.0f, x.p, x.stride, y.p, y.stride, 1.0f, out, ldc);
+    return;
+  }
+  using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using ConstMap = Eigen::Map<const Mat, Eigen::Unaligned, Eigen::OuterStride<>>;
+  using OutMap = Eigen::Map<Mat, Eigen::Unaligned, Eigen::OuterStride<>>;
+  const ConstMap A(x.p, ta ? k : m, ta ? m : k, Eigen::OuterStride<>(x.stride));
+  const ConstMap B(y.p, tb ? n : k, tb ? k : n, Eigen::OuterStride<>(y.stride));
+  OutMap C(out, m, n, Eigen::OuterStride<>(ldc));
+  if (!ta && !tb)
+    C.noalias() += A * B;
+  else if (!ta && tb)
+    C.noalias() += A * B.transpose();
+  else if (ta && !tb)
+    C.noalias() += A.transpose() * B;
+  else
+    C.noalias() += A.transpose() * B.transpose();
+}
+
+void load_tile(const wsp::Tensor& view, int row0, int col0, TileRef& tile, std::string_view what) {
+  if (view.rank() != 1 && view.rank() != 2)
+    throw wsp::ExecutionError(
+        fmt::format("load {}: the bound view has rank {}; tiles load from "
+                    "rank-1 or rank-2 views",
+                    what, view.rank()));
+  if (view.dtype() != tile.type.dtype)
+    throw wsp::ExecutionError(fmt::format("load {}: the bound view is {}, the tile {}", what,
+                                          wsp::name_of(view.dtype()), tile.type.to_string()));
+  const std::int64_t rows = view.rank() == 2 ? view.size(0) : 1;
+  const std::int64_t cols = view.size(view.rank() - 1);
+  const std::int64_t rs = view.rank() == 2 ? view.stride(0) : 0;
+  const std::int64_t cs = view.stride(view.rank() - 1);
+  tile.valid_rows = static_cast<int>(std::clamp<std::int64_t>(rows - row0, 0, tile.type.rows));
+  tile.valid_cols = static_cast<int>(std::clamp<std::int64_t>(cols - col0, 0, tile.type.cols));
+  const std::size_t es = wsp::size_of(tile.type.dtype);
+  const std::byte* base = view.bytes();
+  for (int i = 0; i < tile.valid_rows; ++i) {
+    const std::byte* src =
+        base + ((row0 + i) * rs + std::int64_t{col0} * cs) * static_cast<std::int64_t>(es);
+    std::byte* dst =
+        tile.data + std::ptrdiff_t{i} * tile.type.cols * static_cast<std::ptrdiff_t>(es);
+    if (cs == 1) {
+      std::memcpy(dst, src, static_cast<std::size_t>(tile.valid_cols) * es);
+    } else {
+      for (int j = 0; j < tile.valid_cols; ++j)
+        std::memcpy(dst + static_cast<std::size_t>(j) * es,
+                    src + j * cs * static_cast<std::int64_t>(es), es);
+    }
+  }
+}
+
+void store_tile(const TileRef& tile, const wsp::Tensor& view, int row0, int col0,
+                std::string_view what) {
+  if (view.rank() != 1 && view.rank() != 2)
+    throw wsp::ExecutionError(
+        fmt::format("store {}: the bound view has rank {}; tiles store to "
+                    "rank-1 or rank-2 views",
+                    what, view.rank()));
+  if (view.dtype() != tile.type.dtype)
+    throw wsp::ExecutionError(fmt::format("store {}: the bound view is {}, the tile {}", what,
+                                          wsp::name_of(view.dtype()), tile.type.to_string()));
+  if (!view.writable())
+    throw wsp::ExecutionError(fmt::format("store {}: the bound view is read-only", what));
+  const std::int64_t rows = view.rank() == 2 ? view.size(0) : 1;
+  const std::int64_t cols = view.size(view.rank() - 1);
+  const std::int64_t rs = view.rank() == 2 ? view.stride(0) : 0;
+  const std::int64_t cs = view.stride(view.rank() - 1);
+  const int nr = static_cast<int>(std::clamp<std::int64_t>(rows - row0, 0, tile.valid_rows));
+  const int nc = static_cast<int>(std::clamp<std::int64_t>(cols - col0, 0, tile.valid_cols));
+  const std::size_t es = wsp::size_of(tile.type.dtype);
+  std::byte* base = view.bytes();
+  for (int i = 0; i < nr; ++i) {
+    std::byte* dst =
+        base + ((row0 + i) * rs + std::int64_t{col0} * cs) * static_cast<std::int64_t>(es);
+    const std::byte* src =
+        tile.data + std::ptrdiff_t{i} * tile.type.cols * static_cast<std::ptrdiff_t>(es);
+    if (cs == 1) {
+      std::memcpy(dst, src, static_cast<std::size_t>(nc) * es);
+    } else {
+      for (int j = 0; j < nc; ++j)
+        std::memcpy(dst + j * cs * static_cast<std::int64_t>(es),
+                    src + static_cast<std::size_t>(j) * es, es);
+    }
+  }
+}
+
+}  // namespace pto::detail

@@ -1,0 +1,90 @@
+#include "pto/wsp/tile/tile.hpp"
+
+#include <fmt/format.h>
+
+#include <new>
+
+#include "kernels/tile_access.hpp"
+#include "pto/wsp/core/error.hpp"
+
+namespace pto {
+namespace {
+
+/// Tile elements are 64-byte aligned, so vector loads of a row start never split a cache line.
+std::shared_ptr<std::byte[]> allocate(std::int64_t bytes) {
+  constexpr std::align_val_t kAlign{64};
+  const auto n = static_cast<std::size_t>(bytes > 0 ? bytes : 1);
+  auto* p = static_cast<std::byte*>(::operator new[](n, kAlign));
+  return std::shared_ptr<std::byte[]>(p, [](std::byte* q) { ::operator delete[](q, kAlign); });
+}
+
+}  // namespace
+
+std::string TileType::to_string() const {
+  return fmt::format("{}[{}x{}]", wsp::name_of(dtype), rows, cols);
+}
+
+bool is_tile_dtype(DType d) noexcept {
+  return d == DType::f32 || d == DType::f16 || d == DType::bf16 || d == DType::i32 ||
+         d == DType::u32;
+}
+
+DynTile::DynTile(TileType type) : DynTile(type, type.rows, type.cols) {}
+
+DynTile::DynTile(TileType type, int valid_rows, int valid_cols) : type_(type) {
+  if (type.rows < 1 || type.cols < 1)
+    throw wsp::TypeCheckError(
+        fmt::format("tile {}: a tile has at least one row and one column", type.to_string()));
+  if (!is_tile_dtype(type.dtype))
+    throw wsp::TypeCheckError(
+        fmt::format("tile {}: dtype {} is not a tile dtype (f32, f16, bf16, i32, u32)",
+                    type.to_string(), wsp::name_of(type.dtype)));
+  if (valid_rows < 0 || valid_rows > type.rows || valid_cols < 0 || valid_cols > type.cols)
+    throw wsp::TypeCheckError(fmt::format("tile {}: valid extent {}x{} is outside the tile",
+                                          type.to_string(), valid_rows, valid_cols));
+  valid_rows_ = valid_rows;
+  valid_cols_ = valid_cols;
+  data_ = allocate(type.bytes());
+}
+
+DynTile DynTile::traced_value(ProgramBuilder* builder, int id, TileType type) {
+  DynTile t;
+  t.type_ = type;
+  t.valid_rows_ = type.rows;
+  t.valid_cols_ = type.cols;
+  t.builder_ = builder;
+  t.value_ = id;
+  return t;
+}
+
+namespace {
+void check_element(const DynTile& t, int r, int c, const char* what) {
+  if (t.traced())
+    throw wsp::TypeCheckError(
+        fmt::format("{}: tile {} is traced; it has no elements until the "
+                    "program runs",
+                    what, t.type().to_string()));
+  if (!t.defined()) throw wsp::TypeCheckError(fmt::format("{}: the tile is empty", what));
+  if (r < 0 || r >= t.rows() || c < 0 || c >= t.cols())
+    throw wsp::TypeCheckError(
+        fmt::format("{}: element ({}, {}) is outside tile {}", what, r, c, t.type().to_string()));
+}
+}  // namespace
+
+double DynTile::at(int r, int c) const {
+  check_element(*this, r, c, "DynTile::at");
+  return detail::element(TileAccess::ref(*this), r, c);
+}
+
+void DynTile::set(int r, int c, double value) {
+  check_element(*this, r, c, "DynTile::set");
+  detail::set_element(TileAccess::ref(*this), r, c, value);
+}
+
+void expect_tile_type(const DynTile& tile, TileType want, const char* what) {
+  if (tile.type() != want)
+    throw wsp::TypeCheckError(fmt::format("{}: expected {}, got {}", what, want.to_string(),
+                                          tile.defined() ? tile.type().to_string() : "no tile"));
+}
+
+}  // namespace pto

@@ -1,0 +1,21 @@
+// The shape and dtype rules of tile ops, shared by the eager ops, the program builder and the
+// interpreter so that all three accept exactly the same programs.
+#pragma once
+
+#include <utility>
+
+#include "pto/wsp/tile/program.hpp"
+
+namespace pto::detail {
+
+/// The result type(s) of `instr` given its operands' types (null where the op has none).
+/// Throws TypeCheckError naming the op and the operand types. Load/Store parameters are checked by
+/// the builder, which knows the kernel's signature.
+std::pair<TileType, TileType> infer_types(const Instr& instr, const TileType* a, const TileType* b,
+                                          const TileType* c);
+
+/// The form a binary op takes for operands of these shapes (Full, PerRow or PerCol); throws
+/// TypeCheckError when they do not line up.
+BinaryForm binary_form(OpCode op, const TileType& a, const TileType& b);
+
+}  // namespace pto::detail
