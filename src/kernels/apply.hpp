@@ -14,7 +14,9 @@ struct Operands {
 };
 
 /// Type-checks `in`, then appends it to the operands' program (traced operands, or `builder` for
-/// ops without operands) or computes it (concrete operands).
-std::pair<DynTile, DynTile> apply(Instr in, Operands operands, ProgramBuilder* builder = nullptr);
+/// ops without operands) or computes it (concrete operands; the result's elements come from the
+/// operands' pool, else `pool`, else the heap).
+std::pair<DynTile, DynTile> apply(Instr in, Operands operands, ProgramBuilder* builder = nullptr,
+                                  TilePool* pool = nullptr);
 
 }  // namespace pto::detail

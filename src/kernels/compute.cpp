@@ -257,6 +257,16 @@ void unary_int(OpCode op, const TileRef& a, TileRef& r) {
     }
 }
 
+/// max (or min) of a row, NaN when any element is NaN. Eigen's PropagateNaN reductions are scalar
+/// loops (6x slower); the fast vectorized max plus a vectorized sum of x·0 (0 unless some element
+/// is NaN or infinite, then an exact scan decides) keeps it at memory speed.
+float extreme_with_nan(const ConstRow& row, bool want_max) {
+  const float r = want_max ? row.maxCoeff() : row.minCoeff();
+  const float probe = (row * 0.0f).sum();
+  if (probe != probe && row.hasNaN()) return kNaN;
+  return r;
+}
+
 void reduce_float(OpCode op, const TileRef& a, TileRef& r, Scratch& s) {
   const int vr = a.valid_rows, vc = a.valid_cols;
   const F32View x = read_f32(a, s, 0);
@@ -275,10 +285,8 @@ void reduce_float(OpCode op, const TileRef& a, TileRef& r, Scratch& s) {
                                       : 0.0f;
         } else {
           const ConstRow row = x.row(i, vc);
-          if (op == OpCode::RowMax)
-            v = row.maxCoeff<Eigen::PropagateNaN>();
-          else if (op == OpCode::RowMin)
-            v = row.minCoeff<Eigen::PropagateNaN>();
+          if (op == OpCode::RowMax || op == OpCode::RowMin)
+            v = extreme_with_nan(row, op == OpCode::RowMax);
           else
             v = row.sum();
           if (op == OpCode::RowMean) v /= static_cast<float>(vc);

@@ -48,7 +48,7 @@ void compute(const Instr& instr, const TileRef* a, const TileRef* b, const TileR
 
 /// Products of at least this many multiply-adds go to OpenBLAS (single-threaded sgemm); smaller
 /// ones to Eigen. Measured: bench_tile BM_Matmul* (docs/PERFORMANCE.md, "Tile ops").
-inline constexpr std::int64_t kBlasMinMacs = 32 * 32 * 32;
+inline constexpr std::int64_t kBlasMinMacs = 8 * 8 * 8;
 
 /// The matmul part of compute(): result (f32) = op(a)·op(b) [+ acc].
 void compute_matmul(const Instr& instr, const TileRef& a, const TileRef& b, const TileRef* acc,

@@ -53,7 +53,8 @@ namespace detail {
 
 /// Applies `in` to the operands: traced → appended to their program; concrete → computed.
 /// Full/Iota with no operands go to `builder` when it is given.
-std::pair<DynTile, DynTile> apply(Instr in, Operands o, ProgramBuilder* builder) {
+std::pair<DynTile, DynTile> apply(Instr in, Operands o, ProgramBuilder* builder,
+                                  TilePool* io_pool) {
   if (builder == nullptr) builder = builder_of(in.op, o);
   const auto [t1, t2] = infer_types(in, type_of(o.a), type_of(o.b), type_of(o.c));
   if (builder != nullptr) {
@@ -77,8 +78,13 @@ std::pair<DynTile, DynTile> apply(Instr in, Operands o, ProgramBuilder* builder)
         "{}: a scalar parameter operand outside a tile program (running kernels read it with "
         "KernelIO::scalar)",
         name_of(in.op)));
-  DynTile r(t1);
-  DynTile r2 = t2.rows > 0 ? DynTile(t2) : DynTile{};
+  // Results come from the operands' pool (inside a tile kernel), else the heap.
+  TilePool* pool = nullptr;
+  for (const DynTile* t : {o.a, o.b, o.c})
+    if (t != nullptr && pool == nullptr) pool = t->pool();
+  if (pool == nullptr) pool = io_pool;
+  DynTile r(t1, pool);
+  DynTile r2 = t2.rows > 0 ? DynTile(t2, pool) : DynTile{};
   TileRef ra = o.a ? TileAccess::ref(*o.a) : TileRef{};
   TileRef rb = o.b ? TileAccess::ref(*o.b) : TileRef{};
   TileRef rc = o.c ? TileAccess::ref(*o.c) : TileRef{};

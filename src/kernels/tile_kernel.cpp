@@ -28,7 +28,7 @@ DynTile KernelIO::load(std::string_view param, int rows, int cols, int row0, int
         fmt::format("load {} in kernel {}: needs an In/InOut parameter with "
                     "a tile dtype and offsets ≥ 0",
                     param, args_->signature().name()));
-  DynTile tile(TileType{rows, cols, *spec.dtype});
+  DynTile tile(TileType{rows, cols, *spec.dtype}, pool_);
   detail::TileRef ref = TileAccess::ref(tile);
   detail::load_tile(args_->tensor(param), row0, col0, ref, param);
   TileAccess::set_valid(tile, ref);
@@ -58,7 +58,7 @@ DynTile KernelIO::full(TileType type, TileScalar value) const {
   in.cols = type.cols;
   in.dtype = type.dtype;
   in.scalar = value;
-  return detail::apply(in, {}, builder_).first;
+  return detail::apply(in, {}, builder_, pool_).first;
 }
 
 DynTile KernelIO::iota(TileType type, double start) const {
@@ -68,7 +68,7 @@ DynTile KernelIO::iota(TileType type, double start) const {
   in.cols = type.cols;
   in.dtype = type.dtype;
   in.scalar = start;
-  return detail::apply(in, {}, builder_).first;
+  return detail::apply(in, {}, builder_, pool_).first;
 }
 
 std::shared_ptr<const TileProgram> trace_tile_program(std::string name,
@@ -84,8 +84,8 @@ std::shared_ptr<const TileProgram> trace_tile_program(std::string name,
 wsp::Kernel make_tile_kernel(std::string name, std::vector<wsp::ParamSpec> params,
                              const TileKernelBody& body) {
   auto program = trace_tile_program(name, params, body);
-  wsp::KernelFn fn = [body](const wsp::TaskArgs& args) {
-    KernelIO io(args);
+  wsp::KernelFn fn = [body, pool = TilePool::make()](const wsp::TaskArgs& args) {
+    KernelIO io(args, pool.get());
     body(io);
   };
   return wsp::Kernel(wsp::KernelSignature(std::move(name), std::move(params)), std::move(fn),

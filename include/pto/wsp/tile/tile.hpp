@@ -10,8 +10,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "pto/wsp/core/dtype.hpp"
 
@@ -38,6 +41,28 @@ struct TileType {
 bool is_tile_dtype(DType dtype) noexcept;
 
 class ProgramBuilder;
+
+/// Recycles the element buffers of concrete tiles. A tile made from a pool gives its buffer back
+/// when its last copy goes, and ops on pooled tiles take their results from the same pool; tile
+/// kernels run with one pool per kernel, so a steady stream of tasks allocates nothing.
+/// Thread-safe. Buffers keep their pool alive.
+class TilePool : public std::enable_shared_from_this<TilePool> {
+ public:
+  static std::shared_ptr<TilePool> make();
+  ~TilePool();
+  TilePool(const TilePool&) = delete;
+  TilePool& operator=(const TilePool&) = delete;
+  /// A 64-byte aligned buffer of `bytes` bytes.
+  std::shared_ptr<std::byte[]> allocate(std::int64_t bytes);
+  /// Buffers waiting for reuse.
+  std::size_t idle() const;
+
+ private:
+  TilePool() = default;
+  void give_back(std::byte* p, std::int64_t bytes);
+  mutable std::mutex mutex_;
+  std::map<std::int64_t, std::vector<std::byte*>> free_;
+};
 
 /// A scalar operand of a tile op: a constant, or (inside a tile program) a scalar parameter of
 /// the kernel, read when the program runs.
@@ -66,6 +91,8 @@ class DynTile {
   /// A concrete tile with uninitialised elements and the whole shape valid.
   explicit DynTile(TileType type);
   DynTile(TileType type, int valid_rows, int valid_cols);
+  /// A concrete tile whose elements come from `pool` (null: the heap).
+  DynTile(TileType type, TilePool* pool);
 
   const TileType& type() const noexcept { return type_; }
   int rows() const noexcept { return type_.rows; }
@@ -80,6 +107,8 @@ class DynTile {
   ProgramBuilder* builder() const noexcept { return builder_; }
   int value_id() const noexcept { return value_; }
 
+  /// The pool the elements came from, or null.
+  TilePool* pool() const noexcept { return pool_; }
   /// Elements, row-major with a row stride of cols() (concrete tiles only).
   std::byte* bytes() const noexcept { return data_.get(); }
   template <typename T>
@@ -99,6 +128,7 @@ class DynTile {
   int valid_rows_ = 0;
   int valid_cols_ = 0;
   std::shared_ptr<std::byte[]> data_;
+  TilePool* pool_ = nullptr;
   ProgramBuilder* builder_ = nullptr;
   int value_ = -1;
 

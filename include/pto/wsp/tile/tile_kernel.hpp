@@ -20,8 +20,9 @@ namespace pto {
 /// they may branch on shapes, which are fixed.
 class KernelIO {
  public:
-  /// Running on a task's arguments.
-  explicit KernelIO(const wsp::TaskArgs& args) : args_(&args) {}
+  /// Running on a task's arguments; tiles come from `pool` when given.
+  explicit KernelIO(const wsp::TaskArgs& args, TilePool* pool = nullptr)
+      : args_(&args), pool_(pool) {}
   /// Tracing into `builder`.
   explicit KernelIO(ProgramBuilder& builder) : builder_(&builder) {}
 
@@ -49,6 +50,7 @@ class KernelIO {
 
  private:
   const wsp::TaskArgs* args_ = nullptr;
+  TilePool* pool_ = nullptr;
   ProgramBuilder* builder_ = nullptr;
 };
 
