@@ -13,9 +13,12 @@ namespace {
 /// Tile elements are 64-byte aligned, so vector loads of a row start never split a cache line.
 constexpr std::align_val_t kAlign{64};
 std::byte* raw_allocate(std::int64_t bytes) {
-  return static_cast<std::byte*>(::operator new[](static_cast<std::size_t>(bytes > 0 ? bytes : 1), kAlign));
+  return static_cast<std::byte*>(
+      ::operator new[](static_cast<std::size_t>(bytes > 0 ? bytes : 1), kAlign));
 }
-void raw_free(std::byte* p) { ::operator delete[](p, kAlign); }
+void raw_free(std::byte* p) {
+  ::operator delete[](p, kAlign);
+}
 
 std::shared_ptr<std::byte[]> allocate(std::int64_t bytes) {
   return std::shared_ptr<std::byte[]>(raw_allocate(bytes), raw_free);
@@ -35,7 +38,9 @@ bool is_tile_dtype(DType d) noexcept {
          d == DType::u32;
 }
 
-std::shared_ptr<TilePool> TilePool::make() { return std::shared_ptr<TilePool>(new TilePool()); }
+std::shared_ptr<TilePool> TilePool::make() {
+  return std::shared_ptr<TilePool>(new TilePool());
+}
 
 TilePool::~TilePool() {
   for (auto& [bytes, list] : free_)
@@ -79,12 +84,12 @@ std::size_t TilePool::idle() const {
 namespace {
 void check_tile(TileType type, int valid_rows, int valid_cols) {
   if (type.rows < 1 || type.cols < 1)
-    throw wsp::TypeCheckError(fmt::format("tile {}: a tile has at least one row and one column",
-                                          type.to_string()));
+    throw wsp::TypeCheckError(
+        fmt::format("tile {}: a tile has at least one row and one column", type.to_string()));
   if (!is_tile_dtype(type.dtype))
-    throw wsp::TypeCheckError(fmt::format(
-        "tile {}: dtype {} is not a tile dtype (f32, f16, bf16, i32, u32)", type.to_string(),
-        wsp::name_of(type.dtype)));
+    throw wsp::TypeCheckError(
+        fmt::format("tile {}: dtype {} is not a tile dtype (f32, f16, bf16, i32, u32)",
+                    type.to_string(), wsp::name_of(type.dtype)));
   if (valid_rows < 0 || valid_rows > type.rows || valid_cols < 0 || valid_cols > type.cols)
     throw wsp::TypeCheckError(fmt::format("tile {}: valid extent {}x{} is outside the tile",
                                           type.to_string(), valid_rows, valid_cols));

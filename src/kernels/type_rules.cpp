@@ -92,14 +92,21 @@ std::pair<TileType, TileType> infer_types(const Instr& in, const TileType* a, co
       if (x.dtype != y.dtype)
         fail(op, fmt::format("operand dtypes differ: {} and {} (cast one first)", x.to_string(),
                              y.to_string()));
-      const BinaryForm want = binary_form(op, x, y);
-      if (want != in.form) {
-        const char* expected = in.form == BinaryForm::PerRow   ? "a per-row operand {}x1"
-                               : in.form == BinaryForm::PerCol ? "a per-column operand 1x{}"
-                                                               : "equal shapes";
-        fail(op, fmt::format("operands {} and {}: expected {}", x.to_string(), y.to_string(),
-                             fmt::format(fmt::runtime(expected),
-                                         in.form == BinaryForm::PerCol ? x.cols : x.rows)));
+      // Shapes that do not fit the form can only come from the named broadcast forms (the plain
+      // ops pick the form from the shapes), so they report under those names (rowmul, ...).
+      const std::string name = in.form == BinaryForm::PerRow   ? fmt::format("row{}", name_of(op))
+                               : in.form == BinaryForm::PerCol ? fmt::format("col{}", name_of(op))
+                                                               : std::string(name_of(op));
+      const bool fits = in.form == BinaryForm::PerRow   ? y.rows == x.rows && y.cols == 1
+                        : in.form == BinaryForm::PerCol ? y.rows == 1 && y.cols == x.cols
+                                                        : y.rows == x.rows && y.cols == x.cols;
+      if (!fits) {
+        const std::string expected =
+            in.form == BinaryForm::PerRow   ? fmt::format("a per-row operand {}x1", x.rows)
+            : in.form == BinaryForm::PerCol ? fmt::format("a per-column operand 1x{}", x.cols)
+                                            : std::string("equal shapes");
+        throw TypeCheckError(fmt::format("{}: operands {} and {}: expected {}", name, x.to_string(),
+                                         y.to_string(), expected));
       }
       return {x, {}};
     }
