@@ -34,8 +34,8 @@ struct Buffer {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> d(lo, hi);
     for (float& x : data) x = d(rng);
-    ref = TileRef{reinterpret_cast<std::byte*>(data.data()), TileType{rows, cols, DType::f32},
-                  rows, cols};
+    ref = TileRef{reinterpret_cast<std::byte*>(data.data()), TileType{rows, cols, DType::f32}, rows,
+                  cols};
   }
 };
 
@@ -81,7 +81,9 @@ void run_op(benchmark::State& state, OpCode op, bool binary, pto::BinaryForm for
                           (reads * elems + (writes_rows_cols ? elems : rows)));
 }
 
-void BM_Add(benchmark::State& s) { run_op(s, OpCode::Add, true, pto::BinaryForm::Full, 2, 1); }
+void BM_Add(benchmark::State& s) {
+  run_op(s, OpCode::Add, true, pto::BinaryForm::Full, 2, 1);
+}
 void BM_MulScalar(benchmark::State& s) {
   run_op(s, OpCode::Mul, false, pto::BinaryForm::Scalar, 1, 1);
 }
@@ -89,9 +91,18 @@ void BM_RowMul(benchmark::State& s) {
   // b is read as an R×1 column: only its first column matters.
   run_op(s, OpCode::Mul, true, pto::BinaryForm::PerRow, 1, 1);
 }
-void BM_Max(benchmark::State& s) { run_op(s, OpCode::Max, true, pto::BinaryForm::Full, 2, 1); }
-void BM_Exp(benchmark::State& s) { run_op(s, OpCode::Exp, false, pto::BinaryForm::Full, 1, 1); }
-void BM_Gelu(benchmark::State& s) { run_op(s, OpCode::Gelu, false, pto::BinaryForm::Full, 1, 1); }
+void BM_Max(benchmark::State& s) {
+  run_op(s, OpCode::Max, true, pto::BinaryForm::Full, 2, 1);
+}
+void BM_Exp(benchmark::State& s) {
+  run_op(s, OpCode::Exp, false, pto::BinaryForm::Full, 1, 1);
+}
+void BM_Sqrt(benchmark::State& s) {
+  run_op(s, OpCode::Sqrt, false, pto::BinaryForm::Full, 1, 1);
+}
+void BM_Gelu(benchmark::State& s) {
+  run_op(s, OpCode::Gelu, false, pto::BinaryForm::Full, 1, 1);
+}
 void BM_RowSum(benchmark::State& s) {
   run_op(s, OpCode::RowSum, false, pto::BinaryForm::Full, 1, 0);
 }
@@ -103,11 +114,13 @@ BENCHMARK(BM_MulScalar)->Apply(shapes);
 BENCHMARK(BM_RowMul)->Apply(shapes);
 BENCHMARK(BM_Max)->Apply(shapes);
 BENCHMARK(BM_Exp)->Apply(shapes);
+BENCHMARK(BM_Sqrt)->Apply(shapes);
 BENCHMARK(BM_Gelu)->Apply(shapes);
 BENCHMARK(BM_RowSum)->Apply(shapes);
 BENCHMARK(BM_RowMax)->Apply(shapes);
 
-// --- matmul ---------------------------------------------------------------------------------------
+// --- matmul
+// ---------------------------------------------------------------------------------------
 
 void matmul_sizes(benchmark::internal::Benchmark* b) {
   for (int n : {4, 8, 12, 16, 24, 32, 48, 64, 128, 256}) b->Args({n, n, n});
@@ -116,8 +129,8 @@ void matmul_sizes(benchmark::internal::Benchmark* b) {
 }
 
 void set_flops(benchmark::State& state, int m, int k, int n) {
-  state.counters["FLOPS"] = benchmark::Counter(2.0 * m * n * k * static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  state.counters["FLOPS"] = benchmark::Counter(
+      2.0 * m * n * k * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // Ours: compute() picks Eigen below kBlasMinMacs and OpenBLAS above.
@@ -150,7 +163,8 @@ void BM_Sgemm(benchmark::State& state) {
 }
 BENCHMARK(BM_Sgemm)->Apply(matmul_sizes);
 
-// --- interpreter vs native --------------------------------------------------------------------------
+// --- interpreter vs native
+// --------------------------------------------------------------------------
 
 struct KernelCall {
   pto::wsp::KernelSignature sig;

@@ -205,11 +205,13 @@ void unary_float(OpCode op, const TileRef& a, TileRef& r, Scratch& s) {
       case OpCode::Log:
         y = v.log();
         break;
+      // IEEE square roots (vectorized: -fno-math-errno); Eigen's fast-math sqrt is x·rsqrt(x),
+      // NaN for +inf and zero for subnormals on AVX-512.
       case OpCode::Sqrt:
-        y = v.sqrt();
+        for (int j = 0; j < vc; ++j) y[j] = std::sqrt(v[j]);
         break;
       case OpCode::Rsqrt:
-        y = v.rsqrt();
+        for (int j = 0; j < vc; ++j) y[j] = 1.0f / std::sqrt(v[j]);
         break;
       case OpCode::Tanh:
         y = v.tanh();
