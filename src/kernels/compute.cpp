@@ -568,22 +568,23 @@ void compute_matmul(const Instr& in, const TileRef& a, const TileRef& b, const T
   r.valid_cols = n;
   auto* out = reinterpret_cast<float*>(r.data);
   const int ldc = r.type.cols;
+  const bool blas = std::int64_t{m} * n * k >= kBlasMinMacs;
   for (int i = 0; i < m; ++i) {
     float* row = out + std::ptrdiff_t{i} * ldc;
     if (acc != nullptr) {
       std::memcpy(row,
                   reinterpret_cast<const float*>(acc->data) + std::ptrdiff_t{i} * acc->type.cols,
                   static_cast<std::size_t>(n) * sizeof(float));
-    } else {
-      std::fill(row, row + n, 0.0f);
+    } else if (!blas || k == 0) {
+      std::fill(row, row + n, 0.0f);  // sgemm with beta = 0 needs no zeroed result
     }
   }
   if (m == 0 || n == 0 || k == 0) return;
   const F32View x = read_f32(a, s, 0);
   const F32View y = read_f32(b, s, 1);
-  if (std::int64_t{m} * n * k >= kBlasMinMacs) {
+  if (blas) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
-                k, 1.0f, x.p, x.stride, y.p, y.stride, 1.0f, out, ldc);
+                k, 1.0f, x.p, x.stride, y.p, y.stride, acc != nullptr ? 1.0f : 0.0f, out, ldc);
     return;
   }
   using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
