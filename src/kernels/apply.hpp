@@ -19,4 +19,8 @@ struct Operands {
 std::pair<DynTile, DynTile> apply(Instr in, Operands operands, ProgramBuilder* builder = nullptr,
                                   TilePool* pool = nullptr);
 
+/// A Full or Iota tile of `type` (traced into `builder` when given, else from `pool` or the heap).
+DynTile constant(OpCode op, TileType type, TileScalar value, ProgramBuilder* builder = nullptr,
+                 TilePool* pool = nullptr);
+
 }  // namespace pto::detail

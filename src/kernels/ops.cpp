@@ -98,6 +98,17 @@ std::pair<DynTile, DynTile> apply(Instr in, Operands o, ProgramBuilder* builder,
   return {std::move(r), std::move(r2)};
 }
 
+DynTile constant(OpCode op, TileType type, TileScalar value, ProgramBuilder* builder,
+                 TilePool* pool) {
+  Instr in;
+  in.op = op;
+  in.rows = type.rows;
+  in.cols = type.cols;
+  in.dtype = type.dtype;
+  in.scalar = value;
+  return apply(in, {}, builder, pool).first;
+}
+
 }  // namespace detail
 
 namespace {
@@ -137,21 +148,11 @@ DynTile unary(OpCode op, const DynTile& a) {
 }  // namespace
 
 DynTile full(TileType type, double value) {
-  Instr in = make(OpCode::Full);
-  in.rows = type.rows;
-  in.cols = type.cols;
-  in.dtype = type.dtype;
-  in.scalar = value;
-  return apply1(in, {});
+  return detail::constant(OpCode::Full, type, value);
 }
 
 DynTile iota(TileType type, double start) {
-  Instr in = make(OpCode::Iota);
-  in.rows = type.rows;
-  in.cols = type.cols;
-  in.dtype = type.dtype;
-  in.scalar = start;
-  return apply1(in, {});
+  return detail::constant(OpCode::Iota, type, start);
 }
 
 DynTile cast(const DynTile& a, DType dtype) {

@@ -52,23 +52,11 @@ TileScalar KernelIO::scalar(std::string_view param) const {
 }
 
 DynTile KernelIO::full(TileType type, TileScalar value) const {
-  Instr in;
-  in.op = OpCode::Full;
-  in.rows = type.rows;
-  in.cols = type.cols;
-  in.dtype = type.dtype;
-  in.scalar = value;
-  return detail::apply(in, {}, builder_, pool_).first;
+  return detail::constant(OpCode::Full, type, value, builder_, pool_);
 }
 
 DynTile KernelIO::iota(TileType type, double start) const {
-  Instr in;
-  in.op = OpCode::Iota;
-  in.rows = type.rows;
-  in.cols = type.cols;
-  in.dtype = type.dtype;
-  in.scalar = start;
-  return detail::apply(in, {}, builder_, pool_).first;
+  return detail::constant(OpCode::Iota, type, start, builder_, pool_);
 }
 
 std::shared_ptr<const TileProgram> trace_tile_program(std::string name,
