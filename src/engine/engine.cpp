@@ -108,6 +108,10 @@ void Engine::start(const BoundValues& values) {
   chains_.clear();
   group_stack_.clear();
   gate_stack_.clear();
+  gate_marks_.clear();
+  contexts_.assign(1, Context{});
+  contexts_[0].in_use = true;
+  current_context_ = 0;
   next_id_ = 0;
   if (options_.dispatcher) options_.dispatcher->start(values);
   std::vector<bool> exact;
@@ -373,12 +377,23 @@ void Engine::commit_task() {
   }
 }
 
+// A body of the innermost chain begins: its tasks wait for the previous body and for whatever
+// was synchronized on since.
+void Engine::open_body() {
+  gate_marks_.push_back(gate_stack_.size());
+  Chain& c = chains_.back();
+  gate_stack_.push_back(c.last);
+  for (const Gate& g : c.extra) gate_stack_.push_back(g);
+  c.extra.clear();
+}
+
 void Engine::item_begin() {
-  gate_stack_.push_back(chains_.back().last);
+  open_body();
 }
 
 void Engine::item_end() {
-  gate_stack_.pop_back();
+  gate_stack_.resize(gate_marks_.back());
+  gate_marks_.pop_back();
   chains_.back().last = Gate{last_slot_, true, task(last_slot_).id};
 }
 
@@ -387,7 +402,12 @@ void Engine::chain_begin() {
 }
 
 void Engine::chain_end() {
+  // A wait that no later body of this chain took over passes to the enclosing chain's next body.
+  std::vector<Gate> extra = std::move(chains_.back().extra);
   chains_.pop_back();
+  if (!chains_.empty()) {
+    for (const Gate& g : extra) chains_.back().extra.push_back(g);
+  }
 }
 
 void Engine::group_begin() {
@@ -417,17 +437,73 @@ void Engine::group_begin() {
   if (rec.group != kNone) {
     record(rec.group | kGroupBit).pending.fetch_add(1, std::memory_order_relaxed);
   }
-  gate_stack_.push_back(chains_.back().last);
+  open_body();
   group_stack_.push_back(g);
 }
 
 void Engine::group_end() {
   const std::uint32_t g = group_stack_.back();
   group_stack_.pop_back();
-  gate_stack_.pop_back();
+  gate_stack_.resize(gate_marks_.back());
+  gate_marks_.pop_back();
   GroupRecord& rec = group(g);
   chains_.back().last = Gate{g, false, rec.serial};
   member_done(g, *ready_out_);
+}
+
+// --- CSP contexts --------------------------------------------------------------------------------
+
+int Engine::context_new() {
+  Context c;
+  c.group_stack = group_stack_;  // its tasks are members of the enclosing bodies
+  c.gate_stack = gate_stack_;    // and wait for what they wait for
+  c.in_use = true;
+  for (std::size_t i = 1; i < contexts_.size(); ++i) {
+    if (!contexts_[i].in_use) {
+      contexts_[i] = std::move(c);
+      return static_cast<int>(i);
+    }
+  }
+  contexts_.push_back(std::move(c));
+  return static_cast<int>(contexts_.size()) - 1;
+}
+
+void Engine::context_switch(int id) {
+  if (id == current_context_) return;
+  Context& out = contexts_[static_cast<std::size_t>(current_context_)];
+  out.chains.swap(chains_);
+  out.group_stack.swap(group_stack_);
+  out.gate_stack.swap(gate_stack_);
+  out.gate_marks.swap(gate_marks_);
+  out.last_slot = last_slot_;
+  Context& in = contexts_[static_cast<std::size_t>(id)];
+  in.chains.swap(chains_);
+  in.group_stack.swap(group_stack_);
+  in.gate_stack.swap(gate_stack_);
+  in.gate_marks.swap(gate_marks_);
+  last_slot_ = in.last_slot;
+  current_context_ = id;
+}
+
+void Engine::context_free(int id) {
+  if (id == 0 || id == current_context_) throw InternalError("Engine::context_free: live context");
+  contexts_[static_cast<std::size_t>(id)] = Context{};
+}
+
+void Engine::push_gate(GateRef gate) {
+  gate_stack_.push_back(gate);
+}
+
+void Engine::pop_gate() {
+  gate_stack_.pop_back();
+}
+
+GateRef Engine::chain_last() {
+  return chains_.empty() ? GateRef{} : chains_.back().last;
+}
+
+void Engine::chain_wait(GateRef gate) {
+  if (!chains_.empty() && gate.valid()) chains_.back().extra.push_back(gate);
 }
 
 void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready) {

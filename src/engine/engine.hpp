@@ -195,6 +195,15 @@ class Engine final : private GenerationSink {
   void item_end() override;
   bool split_loop(const Generator& from, int loop_node, std::int64_t begin,
                   std::int64_t end) override;
+  int context_new() override;
+  int context_current() override { return current_context_; }
+  void context_switch(int id) override;
+  void context_free(int id) override;
+  void push_gate(GateRef gate) override;
+  void pop_gate() override;
+  GateRef chain_last() override;
+  void chain_wait(GateRef gate) override;
+  void open_body();
 
   // Replays a chunk's buffered events, then generates the rest of it; returns false when it
   // stopped early (budget or window), true when the chunk is finished.
@@ -221,19 +230,29 @@ class Engine final : private GenerationSink {
 
   // Generation role state.
   /// What a body waits for: the previous body's group, or (an item) its single task.
-  struct Gate {
-    std::uint32_t ref = kNone;  ///< group id or task slot
-    bool is_task = false;
-    std::uint64_t stamp = 0;  ///< group serial or task id: a mismatch means finished and reused
-  };
+  using Gate = GateRef;
   struct Chain {
-    Gate last;  ///< the previous group of the chain
+    Gate last;                ///< the previous group of the chain
+    std::vector<Gate> extra;  ///< what its next body also waits for (CSP synchronize)
+  };
+  /// Where generation stands: one per CSP process being generated, plus the main one. The live
+  /// one is in the members below; the others wait in `contexts_`.
+  struct Context {
+    std::vector<Chain> chains;
+    std::vector<std::uint32_t> group_stack;
+    std::vector<Gate> gate_stack;
+    std::vector<std::size_t> gate_marks;
+    std::uint32_t last_slot = kNone;
+    bool in_use = false;
   };
   std::vector<Chain> chains_;
   std::vector<std::uint32_t> group_stack_;  ///< open groups, innermost last
-  std::vector<Gate> gate_stack_;            ///< the gate each open group waits for
+  std::vector<Gate> gate_stack_;            ///< what every task committed now waits for
+  std::vector<std::size_t> gate_marks_;     ///< gate_stack_ size before each open body's gates
   std::uint32_t pending_slot_ = kNone;      ///< slot handed out by next_payload
   std::uint32_t last_slot_ = kNone;         ///< the task committed last (an item's task)
+  std::vector<Context> contexts_;           ///< [0]: the main generation; others: CSP processes
+  int current_context_ = 0;
   std::uint64_t next_id_ = 0;
   std::int64_t now_ns_ = 0;
   std::vector<std::uint32_t>* ready_out_ = nullptr;

@@ -4,10 +4,75 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <deque>
+
 #include "pto/wsp/core/error.hpp"
 #include "pto/wsp/workload/enumerate.hpp"
 
 namespace pto::wsp::engine {
+
+// --- CSP state of one pipeline being generated
+// -----------------------------------------------------
+
+/// One item of a channel.
+struct ChannelItem {
+  GateRef ready;           ///< what a consumer of the item waits for
+  std::int64_t value = 0;  ///< bound to the consumer's variable
+  bool available = false;  ///< its send has been generated completely
+  bool consumed = false;   ///< its consumer's body has been generated
+  GateRef consumed_gate;   ///< what a send waiting for room waits for
+};
+
+struct ChannelRun {
+  const PlanChannel* decl = nullptr;
+  int open_producers = 0;  ///< producer instances that have not ended
+  bool has_producers = false;
+  std::int64_t sent = 0;      ///< items begun
+  std::int64_t base = 0;      ///< index of items.front()
+  std::int64_t consumed = 0;  ///< items whose consumer body has been generated
+  std::deque<ChannelItem> items;
+  bool closed() const noexcept { return has_producers && open_producers == 0; }
+  ChannelItem* item(std::int64_t i) {
+    return i >= base && i < base + static_cast<std::int64_t>(items.size())
+               ? &items[static_cast<std::size_t>(i - base)]
+               : nullptr;
+  }
+  /// Drops items nobody can still ask for: consumed, and old enough that no send waits for them.
+  void trim() {
+    const std::int64_t room = std::max(decl->depth, 1);
+    while (!items.empty() && items.front().consumed && base + room < sent) {
+      items.pop_front();
+      ++base;
+    }
+  }
+};
+
+struct ProcRun {
+  std::unique_ptr<Generator> gen;
+  int context = 0;
+  int process = 0;   ///< index into the pipeline's PlanNode::processes
+  int instance = 0;  ///< 0..instances-1
+  bool done = false;
+};
+
+struct PipeRun {
+  const PlanNode* node = nullptr;
+  std::vector<ChannelRun> channels;  ///< by plan channel index (only this pipeline's are used)
+  std::vector<ProcRun> procs;
+  std::size_t cursor = 0;
+  std::uint64_t progress = 0;  ///< bumped by every change of channel or process state
+  int parent_context = 0;
+};
+
+Generator::~Generator() = default;
+
+Generator::Generator(const Plan& plan, const BoundValues& values, int body,
+                     std::span<const std::int64_t> vars, PipeRun* pipe, int proc)
+    : plan_(plan), values_(values), vars_(vars.begin(), vars.end()), pipe_(pipe), proc_(proc) {
+  frames_.reserve(16);
+  frames_.push_back(Frame{body});
+}
 
 Generator::Generator(const Plan& plan, const BoundValues& values, bool splittable)
     : plan_(plan),
@@ -168,6 +233,7 @@ void Generator::end_body(GenerationSink& sink, int body) const {
 std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
   std::int64_t committed = 0;
   blocked_ = false;
+  channel_blocked_ = false;
   while (!frames_.empty()) {
     const int index = frames_.back().node;
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(index)];
@@ -219,6 +285,32 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
         }
         break;
       }
+      case NodeKind::Send:
+        if (!step_send(sink, f, n)) return committed;
+        break;
+      case NodeKind::Consume:
+        if (!step_consume(sink, f, n)) return committed;
+        break;
+      case NodeKind::Query: {
+        if (f.stage != 0) {
+          frames_.pop_back();
+          break;
+        }
+        f.stage = 1;
+        // Recorded = some token of the event has been sent at this point of program order.
+        const bool recorded =
+            pipe_ != nullptr && pipe_->channels[static_cast<std::size_t>(n.channel)].sent > 0;
+        const int branch = recorded ? n.then_branch : n.else_branch;
+        if (branch >= 0) {
+          frames_.push_back(Frame{branch});
+        } else {
+          frames_.pop_back();
+        }
+        break;
+      }
+      case NodeKind::Pipeline:
+        if (!step_pipeline(sink, f, n, index, max_tasks, committed)) return committed;
+        break;
       case NodeKind::Loop: {
         const bool chain = n.loop == LoopKind::ForEach;
         bool more;
@@ -229,7 +321,7 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
             loop_range(f, n);
             // Hand a long independent loop to the sink, which may generate its iterations with
             // several sub-generators; this generator resumes after the loop.
-            if (!chain && splittable_ && f.i_end - f.i >= kMinSplitIterations &&
+            if (!chain && splittable_ && !n.has_csp && f.i_end - f.i >= kMinSplitIterations &&
                 sink.split_loop(*this, index, f.i, f.i_end)) {
               frames_.pop_back();
               return committed;
@@ -252,6 +344,247 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
     }
   }
   return committed;
+}
+
+// --- CSP
+// ---------------------------------------------------------------------------------------------
+
+bool Generator::block_on(std::string what) {
+  channel_blocked_ = true;
+  waiting_ = std::move(what);
+  return false;
+}
+
+namespace {
+const PlanProcess& process_of(const PipeRun& pipe, int proc) {
+  return pipe.node
+      ->processes[static_cast<std::size_t>(pipe.procs[static_cast<std::size_t>(proc)].process)];
+}
+std::string process_name(const PipeRun& pipe, int proc) {
+  const ProcRun& p = pipe.procs[static_cast<std::size_t>(proc)];
+  const PlanProcess& d = process_of(pipe, proc);
+  return d.instances > 1 ? fmt::format("'{}'[{}]", d.name, p.instance)
+                         : fmt::format("'{}'", d.name);
+}
+}  // namespace
+
+// send: stage 0 waits for room (a workload item waits, in generation, until the consumer body
+// of item i - max(depth, 1) exists, so that its tasks can wait for it) and opens the item; stage 1
+// closes it. A token takes the steps so far as its readiness and never waits for room.
+bool Generator::step_send(GenerationSink& sink, Frame& f, const PlanNode& n) {
+  if (pipe_ == nullptr) throw InternalError("send outside a process");
+  ChannelRun& ch = pipe_->channels[static_cast<std::size_t>(n.channel)];
+  if (n.body < 0) {
+    ChannelItem item;
+    item.ready = sink.chain_last();
+    item.value = eval(n.value, n);
+    item.available = true;
+    ch.items.push_back(item);
+    ++ch.sent;
+    ++pipe_->progress;
+    frames_.pop_back();
+    return true;
+  }
+  if (f.stage == 0) {
+    const std::int64_t i = ch.sent;
+    const std::int64_t j = i - std::max(ch.decl->depth, 1);
+    GateRef room;
+    if (j >= 0) {
+      const ChannelItem* prior = ch.item(j);
+      if (prior == nullptr || !prior->consumed)
+        return block_on(
+            fmt::format("sends item {} on channel '{}' and waits for item {} to be "
+                        "consumed (depth {})",
+                        i, ch.decl->name, j, ch.decl->depth));
+      room = prior->consumed_gate;
+    }
+    ChannelItem item;
+    item.value = i;
+    ch.items.push_back(item);
+    ++ch.sent;
+    f.i = i;
+    f.stage = 1;
+    sink.chain_begin();
+    sink.push_gate(room);
+    sink.group_begin();
+    frames_.push_back(Frame{n.body});
+    return true;
+  }
+  sink.group_end();
+  ChannelItem* item = ch.item(f.i);
+  item->ready = sink.chain_last();
+  item->available = true;
+  sink.pop_gate();
+  sink.chain_end();
+  ++pipe_->progress;
+  frames_.pop_back();
+  return true;
+}
+
+// consume: instance k of n receives items k, k + n, ...; each body waits for its item and for
+// the previous body (a chain). synchronize: one token; the steps after it wait for it.
+bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) {
+  if (pipe_ == nullptr) throw InternalError("consume outside a process");
+  ChannelRun& ch = pipe_->channels[static_cast<std::size_t>(n.channel)];
+  const ProcRun& me = pipe_->procs[static_cast<std::size_t>(proc_)];
+  const int instances = process_of(*pipe_, proc_).instances;
+  if (f.stage == 2) {  // a body ended
+    sink.group_end();
+    ChannelItem* item = ch.item(f.j);
+    item->consumed = true;
+    item->consumed_gate = sink.chain_last();
+    sink.pop_gate();
+    ++ch.consumed;
+    ch.trim();
+    ++pipe_->progress;
+    ++f.i;
+    f.stage = 1;
+  }
+  if (f.stage == 0) {
+    if (!n.once) sink.chain_begin();
+    f.i = 0;
+    f.stage = 1;
+  }
+  const std::int64_t idx = n.once ? ch.consumed : me.instance + f.i * instances;
+  ChannelItem* item = ch.item(idx);
+  if (item != nullptr && item->available) {
+    vars_[static_cast<std::size_t>(n.var0)] = item->value;
+    if (n.once) {
+      sink.chain_wait(item->ready);
+      item->consumed = true;
+      item->consumed_gate = item->ready;
+      ++ch.consumed;
+      ch.trim();
+      ++pipe_->progress;
+      frames_.pop_back();
+      return true;
+    }
+    f.j = idx;
+    f.stage = 2;
+    sink.push_gate(item->ready);
+    sink.group_begin();
+    frames_.push_back(Frame{n.body});
+    return true;
+  }
+  if (ch.closed() && idx >= ch.sent) {  // drained: no item idx will ever come
+    if (!n.once) sink.chain_end();
+    frames_.pop_back();
+    return true;
+  }
+  return block_on(fmt::format("{} item {} of channel '{}'",
+                              n.once ? "synchronizes on" : "waits to consume", idx, ch.decl->name));
+}
+
+// A pipeline: one sub-generator per process instance, each in its own context, run in turn until
+// each blocks on a channel, stops for the window or budget, or ends (closing what it produces).
+bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n, int node,
+                              std::int64_t max_tasks, std::int64_t& committed) {
+  (void)node;
+  if (f.stage == 0) {
+    auto run = std::make_unique<PipeRun>();
+    run->node = &n;
+    run->parent_context = sink.context_current();
+    run->channels.resize(plan_.channels.size());
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c)
+      run->channels[c].decl = &plan_.channels[c];
+    for (std::size_t p = 0; p < n.processes.size(); ++p) {
+      const PlanProcess& d = n.processes[p];
+      for (int c : d.produces) {
+        run->channels[static_cast<std::size_t>(c)].open_producers += d.instances;
+        run->channels[static_cast<std::size_t>(c)].has_producers = true;
+      }
+      for (int k = 0; k < d.instances; ++k) {
+        vars_[static_cast<std::size_t>(d.instance_var)] = k;
+        ProcRun pr;
+        pr.process = static_cast<int>(p);
+        pr.instance = k;
+        pr.context = sink.context_new();
+        run->procs.push_back(std::move(pr));
+      }
+    }
+    for (std::size_t i = 0; i < run->procs.size(); ++i) {
+      ProcRun& pr = run->procs[i];
+      const PlanProcess& d = n.processes[static_cast<std::size_t>(pr.process)];
+      vars_[static_cast<std::size_t>(d.instance_var)] = pr.instance;
+      pr.gen = std::make_unique<Generator>(plan_, values_, d.body, vars_, run.get(),
+                                           static_cast<int>(i));
+    }
+    sink.context_switch(run->parent_context);
+    f.i = static_cast<std::int64_t>(pipes_.size());
+    pipes_.push_back(std::move(run));
+    f.stage = 1;
+  }
+  PipeRun& run = *pipes_[static_cast<std::size_t>(f.i)];
+  const std::size_t count = run.procs.size();
+  for (;;) {
+    const std::uint64_t progress_before = run.progress;
+    const std::int64_t committed_before = committed;
+    bool all_done = true;
+    for (std::size_t k = 0; k < count; ++k) {
+      ProcRun& pr = run.procs[run.cursor];
+      if (!pr.done) {
+        sink.context_switch(pr.context);
+        committed += pr.gen->run(sink, max_tasks - committed);
+        if (pr.gen->done()) {
+          pr.done = true;
+          ++run.progress;
+          for (int c : n.processes[static_cast<std::size_t>(pr.process)].produces)
+            --run.channels[static_cast<std::size_t>(c)].open_producers;
+        } else {
+          all_done = false;
+          if (pr.gen->blocked()) {  // the window is full
+            blocked_ = true;
+            sink.context_switch(run.parent_context);
+            return false;
+          }
+          if (!pr.gen->channel_blocked()) {  // the budget is spent: resume with this process
+            sink.context_switch(run.parent_context);
+            return false;
+          }
+        }
+      }
+      run.cursor = (run.cursor + 1) % count;
+    }
+    if (all_done) break;
+    if (run.progress == progress_before && committed == committed_before) {
+      // Every process waits on a channel and no step can change that: the pipeline deadlocks
+      // (every wait points to an earlier generated record, so nothing at run time could).
+      std::vector<std::string> blocked, channels;
+      for (std::size_t i = 0; i < count; ++i) {
+        const ProcRun& pr = run.procs[i];
+        if (!pr.done)
+          blocked.push_back(fmt::format("process {} {}", process_name(run, static_cast<int>(i)),
+                                        pr.gen->waiting()));
+      }
+      std::vector<bool> listed(run.channels.size(), false);
+      for (const PlanProcess& d : n.processes)
+        for (const auto* list : {&d.produces, &d.consumes})
+          for (int c : *list) {
+            if (listed[static_cast<std::size_t>(c)]) continue;
+            listed[static_cast<std::size_t>(c)] = true;
+            const ChannelRun& ch = run.channels[static_cast<std::size_t>(c)];
+            channels.push_back(fmt::format(
+                "channel '{}' (depth {}): {} item(s) buffered, {} sent, {}", ch.decl->name,
+                ch.decl->depth, ch.sent - ch.consumed, ch.sent,
+                ch.closed()        ? "closed"
+                : ch.has_producers ? fmt::format("open ({} producer(s) running)", ch.open_producers)
+                                   : std::string("open (no producer)")));
+          }
+      sink.context_switch(run.parent_context);
+      throw DeadlockError(fmt::format("deadlock in {}: nothing can run and work remains; {}; {}",
+                                      n.label, fmt::join(blocked, "; "),
+                                      fmt::join(channels, "; ")));
+    }
+    if (committed == max_tasks) {
+      sink.context_switch(run.parent_context);
+      return false;
+    }
+  }
+  sink.context_switch(run.parent_context);
+  for (const ProcRun& pr : run.procs) sink.context_free(pr.context);
+  pipes_.pop_back();
+  frames_.pop_back();
+  return true;
 }
 
 }  // namespace pto::wsp::engine

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/task_payload.hpp"
@@ -12,6 +14,14 @@
 namespace pto::wsp::engine {
 
 class Generator;
+
+/// A record a CSP step waits for (a group or a task of the engine; opaque to the generator).
+struct GateRef {
+  std::uint32_t ref = 0xffffffffu;
+  bool is_task = false;
+  std::uint64_t stamp = 0;  ///< group serial or task id: a mismatch means finished and reused
+  bool valid() const noexcept { return ref != 0xffffffffu; }
+};
 
 /// Receives the generator's events in program order.
 ///   chain_begin / chain_end bracket a for_each loop or a sequential node;
@@ -41,7 +51,25 @@ class GenerationSink {
                           std::int64_t /*end*/) {
     return false;
   }
+
+  // --- CSP (docs/csp.md): the processes of a pipeline are generated as interleaved streams, each
+  // in its own context (its own chains and open groups; the enclosing ones are inherited).
+  /// A new context inheriting the current one's enclosing groups and gates; returns its id.
+  virtual int context_new() { return 0; }
+  virtual int context_current() { return 0; }
+  virtual void context_switch(int /*id*/) {}
+  virtual void context_free(int /*id*/) {}
+  /// Tasks committed until the matching pop_gate also wait for `gate`.
+  virtual void push_gate(GateRef /*gate*/) {}
+  virtual void pop_gate() {}
+  /// What the next body of the innermost chain would wait for (the steps so far); invalid when
+  /// there is no chain or nothing before.
+  virtual GateRef chain_last() { return {}; }
+  /// The next body of the innermost chain also waits for `gate` (synchronize).
+  virtual void chain_wait(GateRef /*gate*/) {}
 };
+
+struct PipeRun;
 
 /// Walks a Plan with an explicit stack, so it can stop after any task and resume later; memory is
 /// proportional to the nesting depth, not to the number of tasks.
@@ -53,6 +81,12 @@ class Generator {
   /// with the enclosing loop variables `vars` as the offering generator had them.
   Generator(const Plan& plan, const BoundValues& values, int loop_node,
             std::span<const std::int64_t> vars, std::int64_t begin, std::int64_t end);
+  /// Walks the body of process instance `proc` of the pipeline `pipe` (CSP).
+  Generator(const Plan& plan, const BoundValues& values, int body,
+            std::span<const std::int64_t> vars, PipeRun* pipe, int proc);
+  ~Generator();
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
 
   /// Loops with at least this many outer iterations are offered to the sink.
   static constexpr std::int64_t kMinSplitIterations = 64;
@@ -64,6 +98,10 @@ class Generator {
   bool done() const noexcept { return frames_.empty(); }
   /// The last `run` stopped because the sink had no room for a task.
   bool blocked() const noexcept { return blocked_; }
+  /// The last `run` stopped at a channel (CSP): an item not sent yet, or no room for a send.
+  bool channel_blocked() const noexcept { return channel_blocked_; }
+  /// What it waits for, when channel_blocked() (for DeadlockError).
+  const std::string& waiting() const noexcept { return waiting_; }
   /// The loop variables as they are now (what a split loop's sub-generators start from).
   std::span<const std::int64_t> vars() const noexcept { return vars_; }
 
@@ -91,6 +129,12 @@ class Generator {
   void emit_task(GenerationSink& sink, const PlanNode& n, int node);
   void begin_body(GenerationSink& sink, int body) const;
   void end_body(GenerationSink& sink, int body) const;
+  // CSP steps; each returns false when the generator must stop (blocked, budget or window).
+  bool step_send(GenerationSink& sink, Frame& f, const PlanNode& n);
+  bool step_consume(GenerationSink& sink, Frame& f, const PlanNode& n);
+  bool step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n, int node,
+                     std::int64_t max_tasks, std::int64_t& committed);
+  bool block_on(std::string what);
 
   const Plan& plan_;
   const BoundValues& values_;
@@ -98,6 +142,12 @@ class Generator {
   std::vector<Frame> frames_;
   bool splittable_ = false;
   bool blocked_ = false;
+  // CSP
+  std::vector<std::unique_ptr<PipeRun>> pipes_;  ///< pipelines open in this walk, innermost last
+  PipeRun* pipe_ = nullptr;                      ///< the pipeline this generator is a process of
+  int proc_ = -1;
+  bool channel_blocked_ = false;
+  std::string waiting_;
 };
 
 }  // namespace pto::wsp::engine

@@ -65,6 +65,16 @@ class Enumerator {
       case NodeKind::Loop:
         loop(n);
         return;
+      case NodeKind::Send:
+      case NodeKind::Consume:
+      case NodeKind::Query:
+      case NodeKind::Pipeline:
+        // How many items a channel carries is decided by interleaving the processes, which the
+        // engine's generator does (engine/generator.cpp); this reference walk does not repeat it.
+        throw CompileError(fmt::format(
+            "{}: enumerate_tasks does not expand CSP pipelines; compile and run the workload "
+            "(Program::task_log lists its tasks)",
+            n.label));
     }
   }
 

@@ -74,6 +74,9 @@ class Lowerer {
     return static_cast<int>(plan_.nodes.size()) - 1;
   }
 
+  std::vector<const ChannelDecl*> channel_decls_;
+  int processes_open_ = 0;
+
   int lower(const Node& n) {
     return std::visit([&](const auto& d) { return lower_node(d); }, n.data);
   }
@@ -119,6 +122,12 @@ class Lowerer {
     const int self = add_node(std::move(p));
     const int body = lower(*d.body);
     plan_.nodes[self].body = body;
+    for (std::size_t i = static_cast<std::size_t>(self) + 1; i < plan_.nodes.size(); ++i) {
+      const NodeKind k = plan_.nodes[i].kind;
+      if (k == NodeKind::Send || k == NodeKind::Consume || k == NodeKind::Query ||
+          k == NodeKind::Pipeline)
+        plan_.nodes[static_cast<std::size_t>(self)].has_csp = true;
+    }
     scope_.resize(static_cast<std::size_t>(depth));
     return self;
   }
@@ -148,6 +157,111 @@ class Lowerer {
     return self;
   }
   int lower_node(const CombineNode& d) { return lower_group(d, NodeKind::Combine); }
+
+  // --- CSP ---------------------------------------------------------------------------------------
+  int channel_index(const Channel& c) {
+    for (std::size_t i = 0; i < channel_decls_.size(); ++i)
+      if (channel_decls_[i] == c.id()) return static_cast<int>(i);
+    channel_decls_.push_back(c.id());
+    plan_.channels.push_back(PlanChannel{c.name(), c.depth()});
+    return static_cast<int>(channel_decls_.size()) - 1;
+  }
+
+  void need_process(const char* what, const Channel& c) {
+    if (processes_open_ == 0)
+      throw CompileError(
+          fmt::format("{} on channel '{}' outside a process: CSP steps belong in "
+                      "the body of a process given to connect()",
+                      what, c.name()));
+  }
+
+  /// Binds `var` for the lowering of a body; returns the slot.
+  int bind_var(const Var& var, const std::string& where) {
+    const VarDecl* decl = var.decl().get();
+    for (const auto& [outer, slot] : scope_)
+      if (outer == decl)
+        throw CompileError(fmt::format("{}: variable '{}' is already bound by an enclosing loop",
+                                       where, decl->name));
+    const int slot = static_cast<int>(scope_.size());
+    scope_.emplace_back(decl, slot);
+    plan_.num_vars = std::max(plan_.num_vars, static_cast<int>(scope_.size()));
+    return slot;
+  }
+
+  int lower_node(const SendNode& d) {
+    need_process("send", d.channel);
+    PlanNode p;
+    p.kind = NodeKind::Send;
+    p.channel = channel_index(d.channel);
+    p.label = fmt::format("send({})", d.channel.name());
+    if (!d.body) p.value = compile(*d.value, p.label + " token");
+    const int self = add_node(std::move(p));
+    if (d.body) {
+      const int body = lower(*d.body);
+      plan_.nodes[self].body = body;
+    }
+    return self;
+  }
+
+  int lower_node(const ConsumeNode& d) {
+    need_process(d.once ? "synchronize" : "consume", d.channel);
+    PlanNode p;
+    p.kind = NodeKind::Consume;
+    p.channel = channel_index(d.channel);
+    p.once = d.once;
+    p.label = fmt::format("{}({})", d.once ? "synchronize" : "consume", d.channel.name());
+    const std::size_t depth = scope_.size();
+    p.var0 = bind_var(d.var, p.label);
+    p.axis_names = {d.var.name()};
+    const int self = add_node(std::move(p));
+    if (d.body) {
+      const int body = lower(*d.body);
+      plan_.nodes[self].body = body;
+    }
+    scope_.resize(depth);
+    return self;
+  }
+
+  int lower_node(const QueryNode& d) {
+    need_process("query", d.event);
+    PlanNode p;
+    p.kind = NodeKind::Query;
+    p.channel = channel_index(d.event);
+    p.label = fmt::format("query({})", d.event.name());
+    const int self = add_node(std::move(p));
+    const int then_branch = lower(*d.then_branch);
+    const int else_branch = d.else_branch ? lower(*d.else_branch) : -1;
+    plan_.nodes[self].then_branch = then_branch;
+    plan_.nodes[self].else_branch = else_branch;
+    return self;
+  }
+
+  int lower_node(const PipelineNode& d) {
+    PlanNode p;
+    p.kind = NodeKind::Pipeline;
+    std::vector<std::string> names;
+    for (const ProcessDecl& proc : d.processes) names.push_back(proc.name);
+    p.label = fmt::format("connect({})", fmt::join(names, ", "));
+    for (const Channel& c : d.channels) channel_index(c);
+    const int self = add_node(std::move(p));
+    std::vector<PlanProcess> processes;
+    for (const ProcessDecl& proc : d.processes) {
+      PlanProcess pp;
+      pp.name = proc.name;
+      pp.instances = proc.instances;
+      for (const Channel& c : proc.consumes) pp.consumes.push_back(channel_index(c));
+      for (const Channel& c : proc.produces) pp.produces.push_back(channel_index(c));
+      const std::size_t depth = scope_.size();
+      pp.instance_var = bind_var(proc.instance, fmt::format("process '{}'", proc.name));
+      ++processes_open_;
+      pp.body = lower(*proc.body);
+      --processes_open_;
+      scope_.resize(depth);
+      processes.push_back(std::move(pp));
+    }
+    plan_.nodes[self].processes = std::move(processes);
+    return self;
+  }
   int lower_node(const SequentialNode& d) { return lower_group(d, NodeKind::Sequential); }
 
   const Kernel& resolve_kernel(const TaskNode& d, const std::string& where) {
@@ -374,6 +488,18 @@ class Binder {
       case NodeKind::Combine:
       case NodeKind::Sequential:
         for (int c : n.children) check(c, outer_iterations);
+        return;
+      case NodeKind::Send:
+      case NodeKind::Consume:
+        // A consumer's body runs once per item: the count is not known at bind time.
+        if (n.body >= 0) check(n.body, kUnknown);
+        return;
+      case NodeKind::Query:
+        check(n.then_branch, outer_iterations);
+        if (n.else_branch >= 0) check(n.else_branch, outer_iterations);
+        return;
+      case NodeKind::Pipeline:
+        for (const PlanProcess& p : n.processes) check(p.body, kUnknown);
         return;
       case NodeKind::Loop:
         break;

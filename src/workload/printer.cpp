@@ -34,10 +34,42 @@ void print(const Node& n, int depth, std::string& out) {
             out += fmt::format("{}else\n", indent);
             print(*d.else_branch, depth + 1, out);
           }
-        } else {
+        } else if constexpr (std::is_same_v<T, CombineNode> || std::is_same_v<T, SequentialNode>) {
           out += fmt::format("{}{}\n", indent,
                              std::is_same_v<T, CombineNode> ? "combine" : "sequential");
           for (const NodePtr& c : d.children) print(*c, depth + 1, out);
+        } else if constexpr (std::is_same_v<T, SendNode>) {
+          if (d.body) {
+            out += fmt::format("{}send {}\n", indent, d.channel.name());
+            print(*d.body, depth + 1, out);
+          } else {
+            out +=
+                fmt::format("{}send {} token {}\n", indent, d.channel.name(), d.value->to_string());
+          }
+        } else if constexpr (std::is_same_v<T, ConsumeNode>) {
+          if (d.body) {
+            out += fmt::format("{}consume {} as {}\n", indent, d.channel.name(), d.var.name());
+            print(*d.body, depth + 1, out);
+          } else {
+            out += fmt::format("{}synchronize {}\n", indent, d.channel.name());
+          }
+        } else if constexpr (std::is_same_v<T, QueryNode>) {
+          out += fmt::format("{}query {}\n", indent, d.event.name());
+          print(*d.then_branch, depth + 1, out);
+          if (d.else_branch) {
+            out += fmt::format("{}else\n", indent);
+            print(*d.else_branch, depth + 1, out);
+          }
+        } else {
+          std::vector<std::string> chans;
+          for (const Channel& c : d.channels)
+            chans.push_back(fmt::format("{}[{}]", c.name(), c.depth()));
+          out += fmt::format("{}connect channels {}\n", indent, fmt::join(chans, ", "));
+          for (const ProcessDecl& p : d.processes) {
+            out += fmt::format("{}  process {}{}\n", indent, p.name,
+                               p.instances > 1 ? fmt::format(" x{}", p.instances) : "");
+            print(*p.body, depth + 2, out);
+          }
         }
       },
       n.data);

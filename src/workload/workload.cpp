@@ -111,7 +111,7 @@ namespace {
 struct TypeSummary {
   std::vector<std::string> kernels;  // first-seen order
   std::set<std::string> seen;
-  bool for_each = false, sequential = false, combine = false, cond = false;
+  bool for_each = false, sequential = false, combine = false, cond = false, pipelined = false;
 
   void visit(const Node& n) {
     std::visit(
@@ -126,9 +126,22 @@ struct TypeSummary {
             cond = true;
             visit(*d.then_branch);
             if (d.else_branch) visit(*d.else_branch);
-          } else {
+          } else if constexpr (std::is_same_v<T, CombineNode> ||
+                               std::is_same_v<T, SequentialNode>) {
             (std::is_same_v<T, CombineNode> ? combine : sequential) = true;
             for (const NodePtr& c : d.children) visit(*c);
+          } else if constexpr (std::is_same_v<T, SendNode>) {
+            if (d.body) visit(*d.body);
+          } else if constexpr (std::is_same_v<T, ConsumeNode>) {
+            if (d.body) visit(*d.body);
+          } else if constexpr (std::is_same_v<T, QueryNode>) {
+            cond = true;
+            visit(*d.then_branch);
+            if (d.else_branch) visit(*d.else_branch);
+          } else {
+            static_assert(std::is_same_v<T, PipelineNode>);
+            pipelined = true;
+            for (const ProcessDecl& p : d.processes) visit(*p.body);
           }
         },
         n.data);
@@ -140,6 +153,7 @@ struct TypeSummary {
     if (sequential) parts.emplace_back("Barrier");
     if (combine) parts.emplace_back("Combined");
     if (cond) parts.emplace_back("Conditional");
+    if (pipelined) parts.emplace_back("Pipelined");
     if (parts.empty()) return "Independent";
     return fmt::format("{}", fmt::join(parts, "+"));
   }

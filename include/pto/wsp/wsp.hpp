@@ -8,6 +8,8 @@
 #include "pto/wsp/core/expr_program.hpp"
 #include "pto/wsp/core/region.hpp"
 #include "pto/wsp/core/tensor.hpp"
+#include "pto/wsp/csp/channel.hpp"
+#include "pto/wsp/csp/pipeline.hpp"
 #include "pto/wsp/kernel/kernel.hpp"
 #include "pto/wsp/program.hpp"
 #include "pto/wsp/schedule/key_parser.hpp"

@@ -33,6 +33,20 @@ struct PlanArg {
   double float_const = 0.0;
 };
 
+/// One process of a pipeline (CSP).
+struct PlanProcess {
+  std::string name;
+  int instances = 1;
+  int instance_var = -1;  ///< variable slot bound to the instance index
+  int body = -1;
+  std::vector<int> consumes, produces;  ///< channel indices
+};
+
+struct PlanChannel {
+  std::string name;
+  int depth = 0;
+};
+
 struct PlanNode {
   NodeKind kind = NodeKind::Task;
   std::string label;  ///< "parallel_for(axis 'b')", "task attn" — names the node in messages
@@ -51,6 +65,13 @@ struct PlanNode {
   int then_branch = -1, else_branch = -1;
   // Combine / Sequential
   std::vector<int> children;
+  // CSP: Send (body, or a token of value `int_value`), Consume (body, or synchronize when
+  // `once`), Query (then/else branches), Pipeline (processes).
+  int channel = -1;  ///< index into Plan::channels
+  bool once = false;
+  ExprProgram value;
+  std::vector<PlanProcess> processes;
+  bool has_csp = false;  ///< Loop: its body contains CSP nodes (never generated in chunks)
   // Task
   int kernel = -1;  ///< index into Plan::kernels
   std::vector<int> axis_vars;
@@ -64,6 +85,7 @@ struct Plan {
   int root = -1;
   std::vector<Kernel> kernels;
   std::vector<TensorDecl> tensors;
+  std::vector<PlanChannel> channels;
   std::vector<bool> tensor_written;  ///< some task writes the tensor
   std::vector<std::string> symbols, arrays, slots;
   std::vector<std::string> symbol_users, array_users;  ///< first node using each, for messages

@@ -11,6 +11,7 @@
 
 #include "pto/wsp/core/axis.hpp"
 #include "pto/wsp/core/expr.hpp"
+#include "pto/wsp/csp/channel.hpp"
 #include "pto/wsp/kernel/kernel.hpp"
 #include "pto/wsp/schedule/schedule.hpp"
 #include "pto/wsp/workload/tensor_ref.hpp"
@@ -25,7 +26,11 @@ class ScheduledWorkload;
   X(Loop, "loop")             \
   X(Cond, "cond")             \
   X(Combine, "combine")       \
-  X(Sequential, "sequential")
+  X(Sequential, "sequential") \
+  X(Send, "send")             \
+  X(Consume, "consume")       \
+  X(Query, "query")           \
+  X(Pipeline, "connect")
 
 enum class NodeKind : std::uint8_t {
 #define PTO_WSP_NODE_ENUM(name, text) name,
@@ -107,8 +112,48 @@ struct SequentialNode {
   std::vector<NodePtr> children;
 };
 
+/// CSP (pto/wsp/csp/pipeline.hpp): put an item on a channel: a sub-workload, or a token carrying
+/// `value` (body null).
+struct SendNode {
+  Channel channel;
+  NodePtr body;
+  std::optional<Expr> value;
+};
+
+/// CSP: run `body` once per item of `channel`, in send order, binding `var` to the item's value;
+/// until the channel is closed and drained, or (synchronize) for one item with no body.
+struct ConsumeNode {
+  Channel channel;
+  Var var;
+  NodePtr body;  ///< null: synchronize (wait for one token)
+  bool once = false;
+};
+
+/// CSP: `then_branch` when the event has been recorded at this point of program order.
+struct QueryNode {
+  Channel event;
+  NodePtr then_branch;
+  NodePtr else_branch;  ///< may be null
+};
+
+struct ProcessDecl {
+  std::string name;
+  std::vector<Channel> consumes, produces;
+  NodePtr body;
+  int instances = 1;
+  Var instance{"instance"};  ///< bound to 0..instances-1 in each instance's body
+};
+
+/// CSP: processes connected by channels, generated as interleaved, communicating task streams.
+struct PipelineNode {
+  std::vector<ProcessDecl> processes;
+  std::vector<Channel> channels;
+};
+
 struct Node {
-  std::variant<TaskNode, LoopNode, CondNode, CombineNode, SequentialNode> data;
+  std::variant<TaskNode, LoopNode, CondNode, CombineNode, SequentialNode, SendNode, ConsumeNode,
+               QueryNode, PipelineNode>
+      data;
   NodeKind kind() const noexcept { return static_cast<NodeKind>(data.index()); }
 };
 
