@@ -176,6 +176,14 @@ Workload connect(std::vector<Process> processes, std::vector<Channel> channels) 
     node.processes.push_back(d);
   }
   for (const Channel& c : channels) {
+    std::vector<std::string> consumers;
+    for (const ProcessDecl& d : node.processes)
+      if (contains(d.consumes, c)) consumers.push_back(d.name);
+    if (consumers.size() > 1)
+      throw ChannelError(
+          fmt::format("channel '{}' is consumed by processes {}; a channel has one "
+                      "consuming process (replicate it for a pool)",
+                      c.name(), fmt::join(consumers, " and ")));
     // An event may be only queried; any other channel needs a consumer.
     const bool consumed =
         std::any_of(node.processes.begin(), node.processes.end(), [&](const ProcessDecl& d) {

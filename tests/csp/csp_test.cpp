@@ -465,6 +465,11 @@ TEST(CspWiring, ErrorsNameProcessAndChannel) {
               {a}),
       ChannelError, "process 'q' consumes channel 'a', which it does not declare (consumes: none)");
   EXPECT_THROW_MSG(connect({process("p")}, {}), ChannelError, "process 'p' has no body");
+  EXPECT_THROW_MSG(connect({process("p").produces({a}).body(send(a, task(k, {}, {X}))),
+                            process("q").consumes({a}).body(task(k, {}, {X})),
+                            process("r").consumes({a}).body(task(k, {}, {X}))},
+                           {a}),
+                   ChannelError, "channel 'a' is consumed by processes q and r");
   EXPECT_THROW_MSG(replicate(process("w").body(task(k, {}, {X})), 0), ChannelError,
                    "replicate(process 'w', 0)");
   EXPECT_THROW_MSG(lower(send(a, task(k, {}, {X}))), CompileError,
