@@ -317,21 +317,28 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     const bool w = writes(a.kind);
     index_.cells_of(tensor_space_[static_cast<std::size_t>(a.tensor)], region, cells_);
     index_.for_each_candidate(cells_, [&](const AccessEntry& e) {
-      if (!w && !e.writes) return;  // read after read: no conflict
-      if (e.task_id == t.id) return;
+      if (!w && !e.writes) return false;  // read after read: no conflict
+      if (e.task_id == t.id) return false;
       TaskRecord& p = task(e.slot);
-      if (p.id != e.task_id || p.superseded[e.access]) return;
+      if (p.id != e.task_id || p.superseded[e.access]) return true;  // retired, or covered
       if (p.dep_stamp == t.id) {
         // Already ordered after p; a covering write still supersedes p's access.
-        if (w && region.contains(p.regions[e.access])) p.superseded[e.access] = 1;
-        return;
+        if (w && region.contains(p.regions[e.access])) {
+          p.superseded[e.access] = 1;
+          return true;
+        }
+        return false;
       }
-      if (!region.overlaps(p.regions[e.access])) return;
+      if (!region.overlaps(p.regions[e.access])) return false;
       p.dep_stamp = t.id;
       if (add_edge(e.slot, slot)) t.deps.push_back(p.id);
       // Anyone who would conflict with p's access now conflicts with this write, which comes
       // after p: p's entry need not be found again.
-      if (w && region.contains(p.regions[e.access])) p.superseded[e.access] = 1;
+      if (w && region.contains(p.regions[e.access])) {
+        p.superseded[e.access] = 1;
+        return true;
+      }
+      return false;
     });
     index_.insert(cells_, AccessEntry{slot, static_cast<std::uint16_t>(i), w, t.id}, t.index_keys);
   }

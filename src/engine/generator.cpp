@@ -213,9 +213,18 @@ void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node) {
   sink.commit_task();
 }
 
+namespace {
+/// A body that always generates exactly one task: a task, or a send of one.
+bool single_task(const Plan& plan, int node) {
+  const PlanNode& n = plan.nodes[static_cast<std::size_t>(node)];
+  return n.kind == NodeKind::Task ||
+         (n.kind == NodeKind::Send && n.body >= 0 && single_task(plan, n.body));
+}
+}  // namespace
+
 // A chain body that is a single task is an item (no group needed); any other body is a group.
 void Generator::begin_body(GenerationSink& sink, int body) const {
-  if (plan_.nodes[static_cast<std::size_t>(body)].kind == NodeKind::Task) {
+  if (single_task(plan_, body)) {
     sink.item_begin();
   } else {
     sink.group_begin();
@@ -223,7 +232,7 @@ void Generator::begin_body(GenerationSink& sink, int body) const {
 }
 
 void Generator::end_body(GenerationSink& sink, int body) const {
-  if (plan_.nodes[static_cast<std::size_t>(body)].kind == NodeKind::Task) {
+  if (single_task(plan_, body)) {
     sink.item_end();
   } else {
     sink.group_end();
@@ -349,10 +358,29 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
 // --- CSP
 // ---------------------------------------------------------------------------------------------
 
-bool Generator::block_on(std::string what) {
+bool Generator::block_on(Wait wait) {
   channel_blocked_ = true;
-  waiting_ = std::move(what);
+  wait_ = wait;
   return false;
+}
+
+std::string Generator::waiting() const {
+  if (wait_.channel == nullptr) return "is running";
+  switch (wait_.kind) {
+    case Wait::Room:
+      return fmt::format(
+          "sends item {} on channel '{}' and waits for item {} to be consumed "
+          "(depth {})",
+          wait_.item, wait_.channel->name, wait_.item - std::max(wait_.channel->depth, 1),
+          wait_.channel->depth);
+    case Wait::Item:
+      return fmt::format("waits to consume item {} of channel '{}'", wait_.item,
+                         wait_.channel->name);
+    case Wait::Token:
+      return fmt::format("synchronizes on item {} of channel '{}'", wait_.item,
+                         wait_.channel->name);
+  }
+  return {};
 }
 
 namespace {
@@ -391,11 +419,7 @@ bool Generator::step_send(GenerationSink& sink, Frame& f, const PlanNode& n) {
     GateRef room;
     if (j >= 0) {
       const ChannelItem* prior = ch.item(j);
-      if (prior == nullptr || !prior->consumed)
-        return block_on(
-            fmt::format("sends item {} on channel '{}' and waits for item {} to be "
-                        "consumed (depth {})",
-                        i, ch.decl->name, j, ch.decl->depth));
+      if (prior == nullptr || !prior->consumed) return block_on(Wait{Wait::Room, ch.decl, i});
       room = prior->consumed_gate;
     }
     ChannelItem item;
@@ -406,11 +430,11 @@ bool Generator::step_send(GenerationSink& sink, Frame& f, const PlanNode& n) {
     f.stage = 1;
     sink.chain_begin();
     sink.push_gate(room);
-    sink.group_begin();
+    begin_body(sink, n.body);
     frames_.push_back(Frame{n.body});
     return true;
   }
-  sink.group_end();
+  end_body(sink, n.body);
   ChannelItem* item = ch.item(f.i);
   item->ready = sink.chain_last();
   item->available = true;
@@ -429,7 +453,7 @@ bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) 
   const ProcRun& me = pipe_->procs[static_cast<std::size_t>(proc_)];
   const int instances = process_of(*pipe_, proc_).instances;
   if (f.stage == 2) {  // a body ended
-    sink.group_end();
+    end_body(sink, n.body);
     ChannelItem* item = ch.item(f.j);
     item->consumed = true;
     item->consumed_gate = sink.chain_last();
@@ -462,7 +486,7 @@ bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) 
     f.j = idx;
     f.stage = 2;
     sink.push_gate(item->ready);
-    sink.group_begin();
+    begin_body(sink, n.body);
     frames_.push_back(Frame{n.body});
     return true;
   }
@@ -471,8 +495,7 @@ bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) 
     frames_.pop_back();
     return true;
   }
-  return block_on(fmt::format("{} item {} of channel '{}'",
-                              n.once ? "synchronizes on" : "waits to consume", idx, ch.decl->name));
+  return block_on(Wait{n.once ? Wait::Token : Wait::Item, ch.decl, idx});
 }
 
 // A pipeline: one sub-generator per process instance, each in its own context, run in turn until

@@ -101,7 +101,7 @@ class Generator {
   /// The last `run` stopped at a channel (CSP): an item not sent yet, or no room for a send.
   bool channel_blocked() const noexcept { return channel_blocked_; }
   /// What it waits for, when channel_blocked() (for DeadlockError).
-  const std::string& waiting() const noexcept { return waiting_; }
+  std::string waiting() const;
   /// The loop variables as they are now (what a split loop's sub-generators start from).
   std::span<const std::int64_t> vars() const noexcept { return vars_; }
 
@@ -134,7 +134,13 @@ class Generator {
   bool step_consume(GenerationSink& sink, Frame& f, const PlanNode& n);
   bool step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n, int node,
                      std::int64_t max_tasks, std::int64_t& committed);
-  bool block_on(std::string what);
+  /// Where a process waits on a channel (described only for DeadlockError).
+  struct Wait {
+    enum Kind { Room, Item, Token } kind = Item;
+    const PlanChannel* channel = nullptr;
+    std::int64_t item = 0;
+  };
+  bool block_on(Wait wait);
 
   const Plan& plan_;
   const BoundValues& values_;
@@ -147,7 +153,7 @@ class Generator {
   PipeRun* pipe_ = nullptr;                      ///< the pipeline this generator is a process of
   int proc_ = -1;
   bool channel_blocked_ = false;
-  std::string waiting_;
+  Wait wait_;
 };
 
 }  // namespace pto::wsp::engine

@@ -46,7 +46,8 @@ class RegionIndex {
   void cells_of(int space, const Region& r, Cells& out);
 
   /// Calls visit(entry) for every entry whose cells meet these (a superset of the entries that
-  /// overlap the region). An entry may be visited more than once.
+  /// overlap the region); an entry may be visited more than once. visit returns true to drop the
+  /// entry from the bucket it was found in (erase tolerates entries already dropped).
   template <typename Visit>
   void for_each_candidate(Cells& cells, Visit&& visit);
 
@@ -95,23 +96,37 @@ std::uint64_t wide_key(int space) noexcept;
 
 template <typename Visit>
 void RegionIndex::for_each_candidate(Cells& cells, Visit&& visit) {
-  const auto scan = [&](int b) {
-    if (b < 0) return;
-    for (const AccessEntry& e : buckets_[static_cast<std::size_t>(b)].entries) visit(e);
+  // visit(entry) returns true to drop the entry (its task retired, or a later write covers the
+  // access): dropping while scanning keeps buckets of hot regions short when many tasks in the
+  // window reuse one small buffer. Buckets stay (maybe empty) until erase, so the bucket indices
+  // cached for the insert that follows remain valid.
+  const auto scan = [&](Bucket& bucket) {
+    auto& v = bucket.entries;
+    std::size_t kept = 0;
+    for (std::size_t r = 0; r < v.size(); ++r) {
+      if (visit(static_cast<const AccessEntry&>(v[r]))) {
+        --live_;
+        if (bucket.wide_space >= 0)
+          --spaces_[static_cast<std::size_t>(bucket.wide_space)].wide_entries;
+        continue;
+      }
+      if (kept != r) v[kept] = v[r];
+      ++kept;
+    }
+    v.resize(kept);
   };
   if (spaces_[static_cast<std::size_t>(cells.space)].wide_entries > 0) {
-    scan(find(wide_key(cells.space)));
+    const int b = find(wide_key(cells.space));
+    if (b >= 0) scan(buckets_[static_cast<std::size_t>(b)]);
   }
   if (cells.wide) {  // every bucket of the space may hold an overlapping entry
-    for (const Bucket& b : buckets_) {
-      for (const AccessEntry& e : b.entries) visit(e);
-    }
+    for (Bucket& b : buckets_) scan(b);
     return;
   }
   for (int k = 0; k < cells.count; ++k) {
     const int b = find(cells.keys[static_cast<std::size_t>(k)]);
     cells.bucket[static_cast<std::size_t>(k)] = b;
-    scan(b);
+    if (b >= 0) scan(buckets_[static_cast<std::size_t>(b)]);
   }
   cells.probed = true;
 }

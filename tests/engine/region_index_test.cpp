@@ -14,7 +14,10 @@ std::set<std::uint64_t> candidates(RegionIndex& index, int space, const Region& 
   RegionIndex::Cells cells;
   index.cells_of(space, r, cells);
   std::set<std::uint64_t> out;
-  index.for_each_candidate(cells, [&](const AccessEntry& e) { out.insert(e.task_id); });
+  index.for_each_candidate(cells, [&](const AccessEntry& e) {
+    out.insert(e.task_id);
+    return false;
+  });
   return out;
 }
 
@@ -22,7 +25,7 @@ void insert(RegionIndex& index, int space, const Region& r, std::uint64_t id,
             std::vector<std::uint64_t>& keys) {
   RegionIndex::Cells cells;
   index.cells_of(space, r, cells);
-  index.for_each_candidate(cells, [](const AccessEntry&) {});  // as the tracker does
+  index.for_each_candidate(cells, [](const AccessEntry&) { return false; });  // as the tracker does
   index.insert(cells, AccessEntry{0, 0, true, id}, keys);
 }
 

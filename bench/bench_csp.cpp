@@ -1,0 +1,145 @@
+// CSP pipelines: per-item overhead of a 3-stage pipeline (Loader -> Computer -> Storer) with
+// empty kernels on the cpu backend, beside oneTBB's parallel_pipeline of the same shape (three
+// serial in-order filters, as many tokens in flight as the channels allow) in the same run; and
+// the simulation speed of the same pipeline on the sim backend.
+//
+//   build/bench/bench_csp --benchmark_min_time=0.3 --benchmark_repetitions=3
+//       --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_pipeline.h>
+
+#include <vector>
+
+#include "pto/wsp/wsp.hpp"
+
+namespace {
+
+using namespace pto::wsp;
+
+constexpr int kDepth = 2;
+
+Kernel empty(const char* name) {
+  return make_kernel(name, {In("in", DType::f32, 1), Out("out", DType::f32, 1)},
+                     [](const TaskArgs&) {})
+      .with_cost([](const TaskArgs&) { return KernelCost{CoreKind::Vector, 0, 1000}; });
+}
+
+/// Item i flows SRC[i] -> A[i % 3] -> B[i % 3] -> DST[i], each stage one task.
+Workload three_stages() {
+  Kernel load = empty("load"), compute = empty("compute"), store = empty("store");
+  TensorRef SRC = tensor("SRC", DType::f32, 2, TensorAccess::ReadOnly), DST = tensor("DST", DType::f32, 2);
+  TensorRef A = tensor("A", DType::f32, 2), B = tensor("B", DType::f32, 2);
+  Channel l2c("l2c", kDepth), c2s("c2s", kDepth);
+  const int slots = kDepth + 1;
+  Process loader = process("loader").produces({l2c}).body(for_each(DenseDyn("n"), "i", [&](Var i) {
+    return send(l2c, task(load, {i}, {SRC[i], A[i % slots]}));
+  }));
+  Process computer = process("computer").consumes({l2c}).produces({c2s}).body(consume(
+      l2c, "i", [&](Var i) { return send(c2s, task(compute, {i}, {A[i % slots], B[i % slots]})); }));
+  Process storer = process("storer").consumes({c2s}).body(
+      consume(c2s, "i", [&](Var i) { return task(store, {i}, {B[i % slots], DST[i]}); }));
+  return connect({loader, computer, storer}, {l2c, c2s});
+}
+
+Bindings values(std::int64_t n) {
+  Bindings b;
+  b.set("n", n)
+      .set_tensor("SRC", Tensor::zeros(DType::f32, {n, 4}))
+      .set_tensor("DST", Tensor::zeros(DType::f32, {n, 4}))
+      .set_tensor("A", Tensor::zeros(DType::f32, {kDepth + 1, 4}))
+      .set_tensor("B", Tensor::zeros(DType::f32, {kDepth + 1, 4}));
+  return b;
+}
+
+void per_item(benchmark::State& state, std::int64_t items) {
+  state.SetItemsProcessed(items);
+  state.counters["ns/item"] = benchmark::Counter(
+      static_cast<double>(items), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_PtoWspPipeline(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  CompileOptions o;
+  o.threads = static_cast<int>(state.range(1));
+  o.prevalidate = state.range(2) != 0;
+  Program p = compile(three_stages(), o);
+  const Bindings b = values(n);
+  std::int64_t items = 0;
+  for (auto _ : state) {
+    p.execute(b);
+    p.synchronize();
+    items += n;
+  }
+  per_item(state, items);
+}
+// Args: items, threads, prevalidation (a generation pass before running; on by default).
+BENCHMARK(BM_PtoWspPipeline)
+    ->Args({10000, 1, 1})
+    ->Args({10000, 2, 1})
+    ->Args({10000, 1, 0})
+    ->Args({10000, 2, 0})
+    ->UseRealTime();
+
+// The peer: three serial in-order filters; kDepth + 1 tokens, the items a depth-2 channel pair
+// lets be in flight.
+void BM_TbbParallelPipeline(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(state.range(1)));
+  std::vector<float> src(static_cast<std::size_t>(n)), dst(static_cast<std::size_t>(n));
+  float a[kDepth + 1] = {}, b[kDepth + 1] = {};
+  std::int64_t items = 0;
+  for (auto _ : state) {
+    std::int64_t next = 0;
+    tbb::parallel_pipeline(
+        kDepth + 1,
+        tbb::make_filter<void, std::int64_t>(tbb::filter_mode::serial_in_order,
+                                             [&](tbb::flow_control& fc) -> std::int64_t {
+                                               if (next == n) {
+                                                 fc.stop();
+                                                 return 0;
+                                               }
+                                               const std::int64_t i = next++;
+                                               a[i % (kDepth + 1)] = src[static_cast<std::size_t>(i)];
+                                               return i;
+                                             }) &
+            tbb::make_filter<std::int64_t, std::int64_t>(
+                tbb::filter_mode::serial_in_order,
+                [&](std::int64_t i) {
+                  b[i % (kDepth + 1)] = a[i % (kDepth + 1)];
+                  return i;
+                }) &
+            tbb::make_filter<std::int64_t, void>(tbb::filter_mode::serial_in_order, [&](std::int64_t i) {
+              dst[static_cast<std::size_t>(i)] = b[i % (kDepth + 1)];
+            }));
+    benchmark::DoNotOptimize(dst.data());
+    items += n;
+  }
+  per_item(state, items);
+}
+BENCHMARK(BM_TbbParallelPipeline)->Args({10000, 1})->Args({10000, 2})->UseRealTime();
+
+// Simulating the same pipeline (1 µs per stage on the default machine): simulated items per
+// second of wall time, and the simulated time per item.
+void BM_SimPipeline(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  CompileOptions o;
+  o.target = "sim";
+  Program p = compile(three_stages(), o);
+  const Bindings b = values(n);
+  std::int64_t items = 0, simulated_ns = 0;
+  for (auto _ : state) {
+    p.execute(b);
+    p.synchronize();
+    items += n;
+    simulated_ns = p.stats().makespan_ns;
+  }
+  per_item(state, items);
+  state.counters["sim_ns/item"] = static_cast<double>(simulated_ns) / static_cast<double>(n);
+}
+BENCHMARK(BM_SimPipeline)->Arg(10000)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
