@@ -22,24 +22,46 @@ constexpr int kDepth = 2;
 Kernel empty(const char* name) {
   return make_kernel(name, {In("in", DType::f32, 1), Out("out", DType::f32, 1)},
                      [](const TaskArgs&) {})
-      .with_cost([](const TaskArgs&) { return KernelCost{CoreKind::Vector, 0, 1000}; });
+      .with_cost([](const TaskArgs&) {
+        return KernelCost{CoreKind::Vector, 0, 1000};
+      });
 }
 
 /// Item i flows SRC[i] -> A[i % 3] -> B[i % 3] -> DST[i], each stage one task.
 Workload three_stages() {
   Kernel load = empty("load"), compute = empty("compute"), store = empty("store");
-  TensorRef SRC = tensor("SRC", DType::f32, 2, TensorAccess::ReadOnly), DST = tensor("DST", DType::f32, 2);
+  TensorRef SRC = tensor("SRC", DType::f32, 2, TensorAccess::ReadOnly),
+            DST = tensor("DST", DType::f32, 2);
   TensorRef A = tensor("A", DType::f32, 2), B = tensor("B", DType::f32, 2);
   Channel l2c("l2c", kDepth), c2s("c2s", kDepth);
   const int slots = kDepth + 1;
   Process loader = process("loader").produces({l2c}).body(for_each(DenseDyn("n"), "i", [&](Var i) {
     return send(l2c, task(load, {i}, {SRC[i], A[i % slots]}));
   }));
-  Process computer = process("computer").consumes({l2c}).produces({c2s}).body(consume(
-      l2c, "i", [&](Var i) { return send(c2s, task(compute, {i}, {A[i % slots], B[i % slots]})); }));
-  Process storer = process("storer").consumes({c2s}).body(
-      consume(c2s, "i", [&](Var i) { return task(store, {i}, {B[i % slots], DST[i]}); }));
+  Process computer =
+      process("computer").consumes({l2c}).produces({c2s}).body(consume(l2c, "i", [&](Var i) {
+        return send(c2s, task(compute, {i}, {A[i % slots], B[i % slots]}));
+      }));
+  Process storer = process("storer").consumes({c2s}).body(consume(c2s, "i", [&](Var i) {
+    return task(store, {i}, {B[i % slots], DST[i]});
+  }));
   return connect({loader, computer, storer}, {l2c, c2s});
+}
+
+/// The same tasks without channels: per item a sequential load -> compute -> store, items in
+/// parallel; the 3 staging slots order them through data dependencies (program order is item
+/// by item, as the pipeline's interleaving is). What the CSP layer adds is the difference.
+Workload without_channels() {
+  Kernel load = empty("load"), compute = empty("compute"), store = empty("store");
+  TensorRef SRC = tensor("SRC", DType::f32, 2, TensorAccess::ReadOnly),
+            DST = tensor("DST", DType::f32, 2);
+  TensorRef A = tensor("A", DType::f32, 2), B = tensor("B", DType::f32, 2);
+  const int slots = kDepth + 1;
+  return parallel_for(DenseDyn("n"), "i", [&](Var i) {
+    return sequential({task(load, {i}, {SRC[i], A[i % slots]}),
+                       task(compute, {i}, {A[i % slots], B[i % slots]}),
+                       task(store, {i}, {B[i % slots], DST[i]})});
+  });
 }
 
 Bindings values(std::int64_t n) {
@@ -58,12 +80,12 @@ void per_item(benchmark::State& state, std::int64_t items) {
       static_cast<double>(items), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void BM_PtoWspPipeline(benchmark::State& state) {
+void BM_PtoWsp(benchmark::State& state, const Workload& w) {
   const std::int64_t n = state.range(0);
   CompileOptions o;
   o.threads = static_cast<int>(state.range(1));
   o.prevalidate = state.range(2) != 0;
-  Program p = compile(three_stages(), o);
+  Program p = compile(w, o);
   const Bindings b = values(n);
   std::int64_t items = 0;
   for (auto _ : state) {
@@ -73,6 +95,12 @@ void BM_PtoWspPipeline(benchmark::State& state) {
   }
   per_item(state, items);
 }
+void BM_PtoWspPipeline(benchmark::State& state) {
+  BM_PtoWsp(state, three_stages());
+}
+void BM_PtoWspNoChannels(benchmark::State& state) {
+  BM_PtoWsp(state, without_channels());
+}
 // Args: items, threads, prevalidation (a generation pass before running; on by default).
 BENCHMARK(BM_PtoWspPipeline)
     ->Args({10000, 1, 1})
@@ -80,6 +108,7 @@ BENCHMARK(BM_PtoWspPipeline)
     ->Args({10000, 1, 0})
     ->Args({10000, 2, 0})
     ->UseRealTime();
+BENCHMARK(BM_PtoWspNoChannels)->Args({10000, 1, 0})->Args({10000, 2, 0})->UseRealTime();
 
 // The peer: three serial in-order filters; kDepth + 1 tokens, the items a depth-2 channel pair
 // lets be in flight.
@@ -101,18 +130,19 @@ void BM_TbbParallelPipeline(benchmark::State& state) {
                                                  return 0;
                                                }
                                                const std::int64_t i = next++;
-                                               a[i % (kDepth + 1)] = src[static_cast<std::size_t>(i)];
+                                               a[i % (kDepth + 1)] =
+                                                   src[static_cast<std::size_t>(i)];
                                                return i;
                                              }) &
-            tbb::make_filter<std::int64_t, std::int64_t>(
+            tbb::make_filter<std::int64_t, std::int64_t>(tbb::filter_mode::serial_in_order,
+                                                         [&](std::int64_t i) {
+                                                           b[i % (kDepth + 1)] =
+                                                               a[i % (kDepth + 1)];
+                                                           return i;
+                                                         }) &
+            tbb::make_filter<std::int64_t, void>(
                 tbb::filter_mode::serial_in_order,
-                [&](std::int64_t i) {
-                  b[i % (kDepth + 1)] = a[i % (kDepth + 1)];
-                  return i;
-                }) &
-            tbb::make_filter<std::int64_t, void>(tbb::filter_mode::serial_in_order, [&](std::int64_t i) {
-              dst[static_cast<std::size_t>(i)] = b[i % (kDepth + 1)];
-            }));
+                [&](std::int64_t i) { dst[static_cast<std::size_t>(i)] = b[i % (kDepth + 1)]; }));
     benchmark::DoNotOptimize(dst.data());
     items += n;
   }
