@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages PTO-WSP builds with, skipping those already present.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libeigen3-dev libopenblas-serial-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libeigen3-dev libopenblas-pthread-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

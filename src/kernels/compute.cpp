@@ -13,6 +13,8 @@
 
 #include <cblas.h>
 
+extern "C" void openblas_set_num_threads(int num_threads);
+
 namespace pto::detail {
 namespace {
 
@@ -23,6 +25,32 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 bool is_narrow(DType d) noexcept {
   return d == DType::f16 || d == DType::bf16;
+}
+
+/// A double truncated toward zero and saturated to the int64 range; NaN -> 0 (a plain cast of an
+/// out-of-range double is undefined).
+std::int64_t to_int64(double v) noexcept {
+  if (v != v) return 0;
+  if (v >= 9223372036854775807.0) return std::numeric_limits<std::int64_t>::max();
+  if (v <= -9223372036854775808.0) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(v);
+}
+
+/// A double rounded to f32 with round-to-odd: rounding that to f16/bf16 (to nearest even) then
+/// equals rounding the double directly (f32 keeps more than 2p + 2 bits of either), where a
+/// double -> f32 -> narrow path rounds twice.
+float to_float_odd(double v) noexcept {
+  const float f = static_cast<float>(v);
+  if (!(f == f) || std::isinf(f) || static_cast<double>(f) == v) return f;
+  // Inexact: take the f32 neighbour toward zero, then set its last bit (sticky).
+  float toward_zero = f;
+  if (std::fabs(static_cast<double>(f)) > std::fabs(v)) toward_zero = std::nextafter(f, 0.0f);
+  std::uint32_t bits;
+  std::memcpy(&bits, &toward_zero, 4);
+  bits |= 1u;
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
 }
 
 float widen(DType d, std::uint16_t bits) noexcept {
@@ -96,8 +124,8 @@ T wrap_op(OpCode op, T x, T y) {
 }
 template <typename T>
 T int_scalar(double v) {
-  // Wraps like a C++ conversion from a 64-bit integer.
-  return static_cast<T>(static_cast<std::int64_t>(v));
+  // Truncated and saturated to 64 bits (NaN -> 0), then wrapped to the tile's 32 bits.
+  return static_cast<T>(to_int64(v));
 }
 
 // --- float helpers ------------------------------------------------------------------------------
@@ -366,7 +394,7 @@ void set_element(const TileRef& t, int r, int c, double v) {
       return;
     case DType::f16:
     case DType::bf16:
-      reinterpret_cast<std::uint16_t*>(t.data)[i] = narrow(t.type.dtype, static_cast<float>(v));
+      reinterpret_cast<std::uint16_t*>(t.data)[i] = narrow(t.type.dtype, to_float_odd(v));
       return;
     case DType::i32: {
       const double clamped = v != v ? 0.0 : std::clamp(std::trunc(v), -2147483648.0, 2147483647.0);
@@ -408,7 +436,7 @@ void fill(const TileRef& r, double value, bool iota) {
   for (int i = 0; i < r.type.rows; ++i)
     for (int j = 0; j < r.type.cols; ++j) {
       if (iota && (r.type.dtype == DType::i32 || r.type.dtype == DType::u32)) {
-        const std::int64_t v = static_cast<std::int64_t>(value) + j;
+        const std::int64_t v = to_int64(value) + j;
         std::memcpy(r.data + (std::ptrdiff_t{i} * r.type.cols + j) * 4, &v, 4);  // low 32 bits
       } else {
         set_element(r, i, j, iota ? value + j : value);
@@ -489,6 +517,9 @@ void compute(const Instr& in, const TileRef* a, const TileRef* b, const TileRef*
         r.valid_rows = std::min(r.valid_rows, b->valid_rows);
       if (in.form == BinaryForm::Full || in.form == BinaryForm::PerCol)
         r.valid_cols = std::min(r.valid_cols, b->valid_cols);
+      // A per-row (per-column) operand with no valid element leaves nothing valid to compute.
+      if (in.form == BinaryForm::PerRow && b->valid_cols == 0) r.valid_cols = 0;
+      if (in.form == BinaryForm::PerCol && b->valid_rows == 0) r.valid_rows = 0;
       if (a->type.dtype == DType::i32)
         binary_int<std::int32_t>(in, *a, b, r, scalar);
       else if (a->type.dtype == DType::u32)
@@ -535,8 +566,9 @@ void compute(const Instr& in, const TileRef* a, const TileRef* b, const TileRef*
       return;
     }
     case OpCode::Broadcast:
-      r.valid_rows = a->type.rows == 1 ? r.type.rows : a->valid_rows;
-      r.valid_cols = a->type.cols == 1 ? r.type.cols : a->valid_cols;
+      // A dimension of extent 1 widens only if its element is valid.
+      r.valid_rows = a->type.rows == 1 && a->valid_rows == 1 ? r.type.rows : a->valid_rows;
+      r.valid_cols = a->type.cols == 1 && a->valid_cols == 1 ? r.type.cols : a->valid_cols;
       broadcast_tile(*a, r);
       return;
     case OpCode::MatMul:
@@ -583,6 +615,10 @@ void compute_matmul(const Instr& in, const TileRef& a, const TileRef& b, const T
   const F32View x = read_f32(a, s, 0);
   const F32View y = read_f32(b, s, 1);
   if (blas) {
+    // One BLAS thread per call, set once before the first (thread-safe static initialisation):
+    // the runtime's workers are the parallelism. (OpenBLAS's own setting, not ours to keep.)
+    static const bool single_threaded = (openblas_set_num_threads(1), true);
+    (void)single_threaded;
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
                 k, 1.0f, x.p, x.stride, y.p, y.stride, acc != nullptr ? 1.0f : 0.0f, out, ldc);
     return;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <new>
 
 #include "kernels/tile_access.hpp"
@@ -141,7 +142,25 @@ double DynTile::at(int r, int c) const {
 
 void DynTile::set(int r, int c, double value) {
   check_element(*this, r, c, "DynTile::set");
+  if (data_.use_count() > 1) {  // copy on write: other copies keep their elements
+    auto fresh = pool_ ? pool_->allocate(type_.bytes()) : allocate(type_.bytes());
+    std::memcpy(fresh.get(), data_.get(), static_cast<std::size_t>(type_.bytes()));
+    data_ = std::move(fresh);
+  }
   detail::set_element(TileAccess::ref(*this), r, c, value);
+}
+
+void TileScalar::throw_param_value() {
+  throw wsp::TypeCheckError(
+      "TileScalar::value: a scalar parameter has no value while a kernel is traced; use it as an "
+      "operand (mul(x, io.scalar(\"s\"))) instead of reading it");
+}
+
+void DynTile::throw_traced_extent() const {
+  throw wsp::TypeCheckError(fmt::format(
+      "tile {}: a traced tile's valid extent is known only when the program runs; a tile kernel "
+      "must not branch on it",
+      type_.to_string()));
 }
 
 void expect_tile_type(const DynTile& tile, TileType want, const char* what) {

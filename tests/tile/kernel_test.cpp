@@ -260,5 +260,46 @@ TEST(TileKernels, AnExplicitCostFunctionTakesPrecedence) {
   EXPECT_EQ(p.stats().makespan_ns, 2000);
 }
 
+TEST(TileKernels, LargeMatmulsGiveTheSameResultsOnManyThreads) {
+  // Products large enough for OpenBLAS's blocked path, run concurrently by 4 workers (Debian's
+  // serial OpenBLAS corrupted concurrent calls; the library uses the pthread build, one thread).
+  const Kernel k = lib::linear_gelu(128, 128, 128);
+  const auto make = [&](std::int64_t rows) {
+    TensorRef X = tensor("X", DType::f32, 2, TensorAccess::ReadOnly),
+              Y = tensor("Y", DType::f32, 2);
+    TensorRef W = tensor("W", DType::f32, 2, TensorAccess::ReadOnly);
+    TensorRef B = tensor("B", DType::f32, 1, TensorAccess::ReadOnly);
+    Workload w = parallel_for(DenseDyn("blocks"), "blk", [&](Var blk) {
+      Expr lo = blk * 128, hi = min(lo + 128, symbol("rows"));
+      return task(k, {blk}, {X.slice(lo, hi), W, B, Y.slice(lo, hi)});
+    });
+    return Case{w,
+                {{"X", random_tensor({rows, 128}, 8)},
+                 {"W", random_tensor({128, 128}, 9, -0.1f, 0.1f)},
+                 {"B", random_tensor({128}, 10)}},
+                {{"Y", Tensor::zeros(DType::f32, {rows, 128})}},
+                rows};
+  };
+  // bind() sets "blocks" from 16-row blocks; these tasks take 128 rows each.
+  const Case c = make(128 * 24);
+  auto run128 = [&](int threads) {
+    for (const auto& [n, t] : c.outputs)
+      std::memset(t.bytes(), 0, static_cast<std::size_t>(t.numel()) * size_of(t.dtype()));
+    Bindings b;
+    b.set("rows", c.rows).set("blocks", c.rows / 128);
+    for (const auto& [n, t] : c.inputs) b.set_tensor(n, t);
+    for (const auto& [n, t] : c.outputs) b.set_tensor(n, t);
+    CompileOptions o;
+    o.threads = threads;
+    Program p = compile(c.workload, o);
+    p.execute(b);
+    p.synchronize();
+    const Tensor& y = c.outputs[0].second;
+    return std::vector<float>(y.data<float>(), y.data<float>() + y.numel());
+  };
+  const auto want = run128(1);
+  for (int repeat = 0; repeat < 5; ++repeat) EXPECT_EQ(run128(4), want) << "repeat " << repeat;
+}
+
 }  // namespace
 }  // namespace pto

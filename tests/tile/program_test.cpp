@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 
 #include "pto/wsp/core/error.hpp"
 #include "pto/wsp/sim/machine.hpp"
@@ -216,6 +217,78 @@ TEST(TileCost, MachineDescriptionsCarryTheTileCosts) {
                    "\"gm_bytes_per_cycle\": -1.0");
   EXPECT_THROW_MSG(wsp::Machine::from_json(negative, "m.json"), wsp::CompileError,
                    "tile_costs: field 'gm_bytes_per_cycle' must be positive");
+}
+
+// --- regressions found in review
+// ---------------------------------------------------------------------
+
+TEST(TileReview, EmptyBroadcastOperandsLeaveNothingValid) {
+  // rowadd with a per-row operand whose only column is not valid; broadcast of an invalid row.
+  const std::vector<wsp::ParamSpec> params = {In("x", DType::f32), In("b", DType::f32),
+                                              Out("y", DType::f32)};
+  auto body = [](KernelIO& io) {
+    const DynTile x = io.load("x", 4, 2);
+    const DynTile b = io.load("b", 4, 1, 0, 5);  // column 5 of a 4x2 view: nothing valid
+    io.store("y", rowadd(x, b));
+    io.store("y", broadcast(io.load("x", 1, 2, 9, 0), 4, 2));  // row 9: nothing valid
+  };
+  for (bool interpreted : {false, true}) {
+    const wsp::Kernel k = interpreted ? make_program_kernel(trace_tile_program("t", params, body))
+                                      : make_tile_kernel("t", params, body);
+    Tensor x = random_tensor({4, 2}, 3);
+    Tensor y = Tensor::zeros(DType::f32, {4, 2});
+    for (std::int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = -7.0f;
+    Call call{k.signature(), {x, x, y}, {{}, {}, {}}};
+    k.fn()(call.args());
+    for (std::int64_t i = 0; i < y.numel(); ++i)
+      EXPECT_EQ(y.data<float>()[i], -7.0f) << "element " << i << " interpreted=" << interpreted;
+  }
+}
+
+TEST(TileReview, TracedBodiesCannotReadRunTimeValues) {
+  ProgramBuilder b("k", xy_params());
+  const DynTile x = b.load("x", 4, 4);
+  EXPECT_THROW_MSG((void)b.scalar("s").value(), TypeCheckError,
+                   "has no value while a kernel is traced");
+  EXPECT_THROW_MSG((void)x.valid_rows(), TypeCheckError, "f32[4x4]",
+                   "known only when the program runs");
+  EXPECT_EQ(full(TileType{2, 2, DType::f32}, 1.0).valid_rows(), 2);
+}
+
+TEST(TileReview, ScalarsConvertWithoutUndefinedBehaviour) {
+  const DynTile i = full(TileType{1, 2, DType::i32}, 5.0);
+  EXPECT_EQ(add(i, 1e20).at(0, 0), 4);  // saturated to INT64_MAX, whose low 32 bits are -1
+  EXPECT_EQ(add(i, std::nan("")).at(0, 0), 5);
+  EXPECT_EQ(iota(TileType{1, 3, DType::i32}, -1e30).at(0, 1), 1);  // INT64_MIN + 1, low bits
+  // Narrow tiles round the double once: 1 + 2^-11 + 2^-40 is above the f16 halfway point.
+  EXPECT_EQ(
+      full(TileType{1, 1, DType::f16}, 1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40)).at(0, 0),
+      1.0009765625);
+  EXPECT_EQ(
+      full(TileType{1, 1, DType::bf16}, 1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -40)).at(0, 0),
+      1.0078125);
+}
+
+TEST(TileReview, SetLeavesCopiesAlone) {
+  DynTile a = full(TileType{2, 2, DType::f32}, 1.0);
+  DynTile b = a;
+  b.set(0, 0, 5.0);
+  EXPECT_EQ(a.at(0, 0), 1.0);
+  EXPECT_EQ(b.at(0, 0), 5.0);
+}
+
+TEST(TileReview, MachineTileCostsAreCheckedForRange) {
+  std::string text = wsp::Machine{}.to_json();
+  std::string big = text;
+  big.replace(big.find("\"cube_m\": 16"), std::string("\"cube_m\": 16").size(),
+              "\"cube_m\": 4294967312");
+  EXPECT_THROW_MSG(wsp::Machine::from_json(big, "m.json"), wsp::CompileError,
+                   "field 'cube_m' must be at most 4096");
+  std::string null = text;
+  const auto at = null.find("\"tile_costs\": {");
+  null.replace(at, null.find('}', at) + 1 - at, "\"tile_costs\": null");
+  EXPECT_THROW_MSG(wsp::Machine::from_json(null, "m.json"), wsp::CompileError,
+                   "m.json: tile_costs must be an object");
 }
 
 }  // namespace

@@ -86,9 +86,15 @@ pto::TileCostModel read_tile_costs(const json& v, const std::string& where) {
   t.vector_startup_cycles = r.non_negative("vector_startup_cycles");
   t.transcendental_cycles = r.positive("transcendental_cycles");
   t.reduce_cycles_per_row = r.non_negative("reduce_cycles_per_row");
-  t.cube_m = static_cast<int>(r.integer("cube_m", 1));
-  t.cube_n = static_cast<int>(r.integer("cube_n", 1));
-  t.cube_k = static_cast<int>(r.integer("cube_k", 1));
+  // A cube dimension beyond 4096 is no cube anyone builds (and would not fit an int for long).
+  const auto cube_dim = [&](const char* key) {
+    const std::int64_t dim = r.integer(key, 1);
+    if (dim > 4096) r.fail(key, fmt::format("must be at most 4096, got {}", dim));
+    return static_cast<int>(dim);
+  };
+  t.cube_m = cube_dim("cube_m");
+  t.cube_n = cube_dim("cube_n");
+  t.cube_k = cube_dim("cube_k");
   t.cube_f32_factor = r.positive("cube_f32_factor");
   t.cube_startup_cycles = r.non_negative("cube_startup_cycles");
   t.gm_bytes_per_cycle = r.positive("gm_bytes_per_cycle");
@@ -166,9 +172,8 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
       m.kernels.emplace(name, c);
     }
   }
-  const json& tile_costs = r.field("tile_costs", false);
-  if (!tile_costs.is_null())
-    m.tile_costs = read_tile_costs(tile_costs, fmt::format("{}: tile_costs", where));
+  if (j.contains("tile_costs"))  // when present (even null), it must be a complete object
+    m.tile_costs = read_tile_costs(r.field("tile_costs"), fmt::format("{}: tile_costs", where));
   r.no_unknown_keys();
   return m;
 }

@@ -77,9 +77,15 @@ class TileScalar {
   }
   bool is_param() const noexcept { return param_ >= 0; }
   int param_index() const noexcept { return param_; }
-  double value() const noexcept { return value_; }
+  /// The constant; a parameter (inside a traced body) has no value until the program runs, so
+  /// asking for it is a TypeCheckError (a trace must not bake in a value).
+  double value() const {
+    if (param_ >= 0) throw_param_value();
+    return value_;
+  }
 
  private:
+  [[noreturn]] static void throw_param_value();
   double value_ = 0.0;
   int param_ = -1;  ///< kernel parameter index, or -1 for a constant
 };
@@ -98,8 +104,16 @@ class DynTile {
   int rows() const noexcept { return type_.rows; }
   int cols() const noexcept { return type_.cols; }
   DType dtype() const noexcept { return type_.dtype; }
-  int valid_rows() const noexcept { return valid_rows_; }
-  int valid_cols() const noexcept { return valid_cols_; }
+  /// The valid extent (concrete tiles: a traced tile's is known only when the program runs, so
+  /// asking is a TypeCheckError — a trace must not branch on it).
+  int valid_rows() const {
+    if (builder_ != nullptr) throw_traced_extent();
+    return valid_rows_;
+  }
+  int valid_cols() const {
+    if (builder_ != nullptr) throw_traced_extent();
+    return valid_cols_;
+  }
 
   bool defined() const noexcept { return type_.rows > 0; }
   bool traced() const noexcept { return builder_ != nullptr; }
@@ -118,12 +132,14 @@ class DynTile {
   /// Element (r, c) converted to double (concrete tiles; for tests and printing).
   double at(int r, int c) const;
   /// Sets element (r, c) from a double, rounding to the tile's dtype (used to fill inputs).
+  /// Copies of this tile keep their elements (the elements are copied first when shared).
   void set(int r, int c, double value);
 
   /// A traced tile: value `id` of `builder`.
   static DynTile traced_value(ProgramBuilder* builder, int id, TileType type);
 
  private:
+  [[noreturn]] void throw_traced_extent() const;
   TileType type_{};
   int valid_rows_ = 0;
   int valid_cols_ = 0;
@@ -151,8 +167,8 @@ class Tile {
   /// Adopts a run-time tile; throws TypeCheckError when its type is not R×C of D.
   explicit Tile(DynTile tile);
   const DynTile& dyn() const noexcept { return tile_; }
-  int valid_rows() const noexcept { return tile_.valid_rows(); }
-  int valid_cols() const noexcept { return tile_.valid_cols(); }
+  int valid_rows() const { return tile_.valid_rows(); }
+  int valid_cols() const { return tile_.valid_cols(); }
   double at(int r, int c) const { return tile_.at(r, c); }
   void set(int r, int c, double v) { tile_.set(r, c, v); }
 
