@@ -8,6 +8,8 @@
 #include <map>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "pto/wsp/wsp.hpp"
 #include "support/expect_error.hpp"
 
@@ -98,11 +100,29 @@ CompileOptions on(const std::string& target, int threads = 4) {
   return o;
 }
 
+/// The tasks as the Chrome trace JSON reports them (kernel, axes, start, end): the invariants
+/// below are read back from the trace file alone.
+std::vector<TaskEvent> parse_trace(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text);
+  std::vector<TaskEvent> out;
+  for (const auto& e : j.at("traceEvents")) {
+    if (e.at("ph") != "X") continue;
+    TaskEvent ev;
+    ev.kernel = e.at("name").get<std::string>();
+    for (const auto& [name, value] : e.at("args").at("axes").items())
+      ev.axes.emplace_back(name, value.get<std::int64_t>());
+    ev.start_ns = std::llround(e.at("ts").get<double>() * 1000.0);
+    ev.end_ns = ev.start_ns + std::llround(e.at("dur").get<double>() * 1000.0);
+    out.push_back(std::move(ev));
+  }
+  return out;
+}
+
 std::vector<TaskEvent> run(const Megakernel& m, const CompileOptions& o, Schedule s = {}) {
   Program p = compile(m.workload, s, o);
   p.execute(m.bindings());
   p.synchronize();
-  return p.task_log();
+  return parse_trace(p.trace().chrome_json());
 }
 
 /// The task of `kernel` whose first axis is `index`.
@@ -485,7 +505,11 @@ TEST(CspSchedules, EveryPolicyGivesIdenticalResults) {
       Schedule{}.queues(3).dispatch(round_robin(3)),
       Schedule{}.queues(2).dispatch(affinity(axis("i") % 2)),
       Schedule{}.queues(2).dispatch(work_steal()),
+      Schedule{}.queues(3).dispatch(hash(axis("i"))),
+      Schedule{}.queues(2).dispatch(dispatch_by([](const TaskView& t) { return t.get("i") % 2; })),
       Schedule{}.streams(2),
+      Schedule{}.streams(3).stream_by(axis("i") % 3),
+      Schedule{}.timing(interleaved(2)),
       Schedule{}.timing(batched(3)),
       Schedule{}.issue(priority(axis("i") * -1)),
       Schedule{}.timing(rate_limit(100000)),
