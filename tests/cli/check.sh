@@ -38,6 +38,10 @@ check "html written" '[ -s "$work/t.html" ] && grep -q "<canvas" "$work/t.html"'
 check "stats json written" 'grep -q "\"tasks\": *64" "$work/s.json"'
 "$cli" run attention --threads 2 >/dev/null
 check "attention runs and matches its reference" '[ $? -eq 0 ]'
+tile_cpu="$("$cli" run attention --tile-kernels --threads 2 | grep "^checksum O")"
+tile_sim="$("$cli" run attention --tile-kernels --backend sim --compute)"
+check "tile-language attention: sim --compute equals cpu" '[ "$(grep "^checksum O" <<<"$tile_sim")" == "$tile_cpu" ]'
+check "tile-language attention: the step runs on cube cores" '[[ "$tile_sim" == *"cube 0"* ]]'
 
 # The sim backend: the same checksum with --compute, a machine file, and calibration.
 sim="$("$cli" run synthetic --shape chain --batch 2 --tasks 16 --cost-us 1 --backend sim --compute)"

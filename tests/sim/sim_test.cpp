@@ -3,6 +3,7 @@
 // trace, in tests/schedule/policy_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "support/expect_error.hpp"
@@ -235,6 +236,39 @@ TEST(Sim, ComputeModeMatchesTheCpuBackend) {
   EXPECT_EQ(workloads::checksum(sim_inst.outputs[0].second),
             workloads::checksum(cpu_inst.outputs[0].second));
   EXPECT_LE(workloads::attention_max_error(sim_inst), 1e-4);
+}
+
+TEST(Sim, TileAttentionIsCostedFromItsTilePrograms) {
+  workloads::AttentionOptions options;
+  options.tile_kernels = true;
+  const auto inst = workloads::attention(options);
+  const Machine m = Machine::defaults();
+  CompileOptions o;
+  o.target = "sim";
+  o.machine = m;
+  o.compute = true;
+  o.record_tasks = true;
+  Program p = compile(inst.workload, o);
+  p.execute(inst.bindings);
+  p.synchronize();
+  EXPECT_LT(workloads::attention_max_error(inst, options), 1e-4);
+  // Every task lasts what its kernel's tile program costs on the machine, on the core kind the
+  // program needs: the online-softmax step (Q·Kᵀ, P·V) on cube cores, the others on vector cores.
+  std::map<std::string, std::pair<std::int64_t, CoreKind>> cost;
+  for (const Kernel& k : p.plan().kernels) {
+    ASSERT_TRUE(k.tile_program()) << k.name();
+    const pto::ProgramCost c = pto::analyze_cost(*k.tile_program(), m.tile_costs);
+    cost[k.name()] = {std::llround(m.ns(c.cycles)), c.core};
+  }
+  EXPECT_EQ(cost.at("attn_tile").second, CoreKind::Cube);
+  EXPECT_EQ(cost.at("attn_norm").second, CoreKind::Vector);
+  const ProgramStats stats = p.stats();
+  for (const TaskEvent& e : p.task_log()) {
+    EXPECT_EQ(e.end_ns - e.start_ns, cost.at(e.kernel).first) << e.kernel;
+    const std::string& worker = stats.workers[static_cast<std::size_t>(e.worker)].name;
+    EXPECT_EQ(worker.rfind(cost.at(e.kernel).second == CoreKind::Cube ? "cube" : "vector", 0), 0u)
+        << e.kernel << " ran on " << worker;
+  }
 }
 
 TEST(Sim, ExecuteIsAsynchronousAndTheLogIsTheSynchronizedRuns) {

@@ -35,6 +35,7 @@ struct RunFlags {
   std::string machine_file;
   bool compute = false;
   workloads::SyntheticOptions synthetic;
+  workloads::AttentionOptions attention;
 };
 
 // "name" or "name:ARG".
@@ -105,8 +106,8 @@ Schedule build_schedule(const RunFlags& f) {
   return s;
 }
 
-workloads::Instance make_instance(const RunFlags& f, const workloads::AttentionOptions& attention) {
-  return f.workload == "attention" ? workloads::attention(attention)
+workloads::Instance make_instance(const RunFlags& f) {
+  return f.workload == "attention" ? workloads::attention(f.attention)
                                    : workloads::synthetic(f.synthetic);
 }
 
@@ -122,11 +123,12 @@ void add_workload_options(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--batch", f.synthetic.batch, "synthetic: values of axis b (4)");
   cmd->add_option("--tasks", f.synthetic.tasks, "synthetic: tasks per grid (64)");
   cmd->add_option("--cost-us", f.synthetic.cost_us, "synthetic: µs each task spins (10)");
+  cmd->add_flag("--tile-kernels", f.attention.tile_kernels,
+                "attention: kernels written in the tile language (sim costs from their programs)");
 }
 
 int run(const RunFlags& f) {
-  const workloads::AttentionOptions attention_options;
-  const workloads::Instance inst = make_instance(f, attention_options);
+  const workloads::Instance inst = make_instance(f);
   const Schedule schedule = build_schedule(f);
   CompileOptions options;
   options.target = f.backend;
@@ -161,7 +163,7 @@ int run(const RunFlags& f) {
   }
   int rc = 0;
   if (f.workload == "attention" && (f.backend == "cpu" || f.compute)) {
-    const double err = workloads::attention_max_error(inst, attention_options);
+    const double err = workloads::attention_max_error(inst, f.attention);
     std::printf("max abs error vs reference attention: %.3g\n", err);
     if (!(err <= 1e-4)) rc = 1;
   }
@@ -185,8 +187,7 @@ int run(const RunFlags& f) {
 // time. `--backend sim --machine FILE` then predicts the cpu backend's makespan for other
 // schedules of the workload.
 int calibrate(const RunFlags& f, const std::string& out, int runs) {
-  const workloads::AttentionOptions attention_options;
-  const workloads::Instance inst = make_instance(f, attention_options);
+  const workloads::Instance inst = make_instance(f);
   CompileOptions options;
   options.threads = f.threads;
   options.record_tasks = true;

@@ -1,6 +1,9 @@
 // The ready-made workloads: synthetic shapes and variable-length attention.
 #include "workloads/workloads.hpp"
 
+#include "pto/wsp/tile/ops.hpp"
+#include "pto/wsp/tile/tile_kernel.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -219,6 +222,55 @@ Kernel make_norm() {
       });
 }
 
+// The same three kernels in the tile language. One KV tile of kAttentionTile rows (the last one
+// of a batch entry is ragged: its rows past the KV length are not valid and take no part).
+Kernel make_tile_init() {
+  return pto::make_tile_kernel(
+      "attn_init", {Out("acc", DType::f32, 1), Out("stats", DType::f32, 1)}, [](pto::KernelIO& io) {
+        io.store("acc", io.full(pto::TileType{1, kAttentionDim, DType::f32}, 0.0));
+        io.store("stats",
+                 io.full(pto::TileType{1, 1, DType::f32}, -std::numeric_limits<double>::infinity()),
+                 0, 0);
+        io.store("stats", io.full(pto::TileType{1, 1, DType::f32}, 0.0), 0, 1);
+      });
+}
+
+Kernel make_tile_step() {
+  using pto::DynTile;
+  return pto::make_tile_kernel(
+      "attn_tile",
+      {In("q", DType::f32, 1), In("k", DType::f32, 2), In("v", DType::f32, 2),
+       InOut("acc", DType::f32, 1), InOut("stats", DType::f32, 1), Scalar("scale", DType::f32)},
+      [](pto::KernelIO& io) {
+        const int rows = static_cast<int>(kAttentionTile), dim = static_cast<int>(kAttentionDim);
+        const DynTile q = io.load("q", 1, dim);
+        const DynTile k = io.load("k", rows, dim);
+        const DynTile v = io.load("v", rows, dim);
+        const DynTile m_old = io.load("stats", 1, 1, 0, 0);
+        const DynTile l_old = io.load("stats", 1, 1, 0, 1);
+        const DynTile s =
+            pto::mul(pto::matmul(q, k, pto::MatmulOptions{false, true}), io.scalar("scale"));
+        const DynTile m_new = pto::max(m_old, pto::rowmax(s));
+        const DynTile correction = pto::exp(pto::sub(m_old, m_new));
+        const DynTile p = pto::exp(pto::rowsub(s, m_new));
+        const DynTile l_new = pto::add(pto::mul(l_old, correction), pto::rowsum(p));
+        const DynTile acc =
+            pto::add(pto::rowmul(io.load("acc", 1, dim), correction), pto::matmul(p, v));
+        io.store("acc", acc);
+        io.store("stats", m_new, 0, 0);
+        io.store("stats", l_new, 0, 1);
+      });
+}
+
+Kernel make_tile_norm() {
+  return pto::make_tile_kernel(
+      "attn_norm", {InOut("acc", DType::f32, 1), In("stats", DType::f32, 1)},
+      [](pto::KernelIO& io) {
+        io.store("acc", pto::rowdiv(io.load("acc", 1, static_cast<int>(kAttentionDim)),
+                                    io.load("stats", 1, 1, 0, 1)));
+      });
+}
+
 Tensor binding(const Instance& inst, const std::string& name) {
   const Tensor* t = inst.bindings.tensor(name);
   if (t == nullptr) throw ExecutionError(fmt::format("attention: no tensor '{}' bound", name));
@@ -238,7 +290,9 @@ Instance attention(const AttentionOptions& options) {
   const auto batch = static_cast<std::int64_t>(kv_lengths.size());
   const float scale = 1.0f / std::sqrt(static_cast<float>(kAttentionDim));
 
-  const Kernel init = make_init(), tile = make_tile(), norm = make_norm();
+  const Kernel init = options.tile_kernels ? make_tile_init() : make_init();
+  const Kernel tile = options.tile_kernels ? make_tile_step() : make_tile();
+  const Kernel norm = options.tile_kernels ? make_tile_norm() : make_norm();
   TensorRef Q = tensor("Q", DType::f32, 3, TensorAccess::ReadOnly);
   TensorRef K = tensor("K", DType::f32, 3, TensorAccess::ReadOnly);
   TensorRef V = tensor("V", DType::f32, 3, TensorAccess::ReadOnly);

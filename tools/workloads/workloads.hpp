@@ -38,6 +38,10 @@ Instance synthetic(const SyntheticOptions& options);
 struct AttentionOptions {
   std::vector<std::int64_t> kv_lengths = {1000, 37, 4096, 513, 64, 2500, 1, 777};
   std::uint32_t seed = 42;
+  /// Write the kernels in the tile language (pto::make_tile_kernel) instead of plain C++ with
+  /// hand-written cost formulas: the sim then costs them from their tile programs (Q·Kᵀ and P·V
+  /// are matmuls, so the online-softmax step runs on cube cores).
+  bool tile_kernels = false;
 };
 inline constexpr std::int64_t kAttentionHeads = 8, kAttentionDim = 64, kAttentionTile = 64;
 /// parallel_for b, h: sequential(init, for_each KV tile t: online-softmax step, normalise).
