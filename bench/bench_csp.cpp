@@ -6,9 +6,11 @@
 //   build/bench/bench_csp --benchmark_min_time=0.3 --benchmark_repetitions=3
 //       --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 
+#include <memory>
 #include <vector>
 
 #include "pto/wsp/wsp.hpp"
@@ -25,6 +27,27 @@ Kernel empty(const char* name) {
       .with_cost([](const TaskArgs&) {
         return KernelCost{CoreKind::Vector, 0, 1000};
       });
+}
+
+/// The pipeline's structure alone: tasks without tensor arguments, so only the channels order
+/// them (as the peers are given their edges; like bench_e2e's structure-only chain).
+Workload three_stages_structure_only() {
+  auto empty0 = [](const char* name) {
+    return make_kernel(name, {}, [](const TaskArgs&) {}).with_cost([](const TaskArgs&) {
+      return KernelCost{CoreKind::Vector, 0, 1000};
+    });
+  };
+  Kernel load = empty0("load"), compute = empty0("compute"), store = empty0("store");
+  Channel l2c("l2c", kDepth), c2s("c2s", kDepth);
+  Process loader = process("loader").produces({l2c}).body(
+      for_each(DenseDyn("n"), "i", [&](Var i) { return send(l2c, task(load, {i}, {})); }));
+  Process computer =
+      process("computer").consumes({l2c}).produces({c2s}).body(consume(l2c, "i", [&](Var i) {
+        return send(c2s, task(compute, {i}, {}));
+      }));
+  Process storer = process("storer").consumes({c2s}).body(
+      consume(c2s, "i", [&](Var i) { return task(store, {i}, {}); }));
+  return connect({loader, computer, storer}, {l2c, c2s});
 }
 
 /// Item i flows SRC[i] -> A[i % 3] -> B[i % 3] -> DST[i], each stage one task.
@@ -101,6 +124,9 @@ void BM_PtoWspPipeline(benchmark::State& state) {
 void BM_PtoWspNoChannels(benchmark::State& state) {
   BM_PtoWsp(state, without_channels());
 }
+void BM_PtoWspPipelineStructure(benchmark::State& state) {
+  BM_PtoWsp(state, three_stages_structure_only());
+}
 // Args: items, threads, prevalidation (a generation pass before running; on by default).
 BENCHMARK(BM_PtoWspPipeline)
     ->Args({10000, 1, 1})
@@ -109,6 +135,46 @@ BENCHMARK(BM_PtoWspPipeline)
     ->Args({10000, 2, 0})
     ->UseRealTime();
 BENCHMARK(BM_PtoWspNoChannels)->Args({10000, 1, 0})->Args({10000, 2, 0})->UseRealTime();
+BENCHMARK(BM_PtoWspPipelineStructure)->Args({10000, 1, 0})->Args({10000, 2, 0})->UseRealTime();
+
+// The second peer: the same task graph as a oneTBB flow_graph (one continue_node per task; edges
+// for item order, stage order and the channels' capacity), built and run per iteration like
+// bench_e2e's flow graphs.
+void BM_TbbFlowGraphPipeline(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(state.range(1)));
+  std::vector<float> data(static_cast<std::size_t>(n) * 3);
+  std::int64_t items = 0;
+  for (auto _ : state) {
+    tbb::flow::graph g;
+    using Node = tbb::flow::continue_node<tbb::flow::continue_msg>;
+    std::vector<std::unique_ptr<Node>> nodes;
+    nodes.reserve(static_cast<std::size_t>(n) * 3);
+    for (std::int64_t k = 0; k < n * 3; ++k)
+      nodes.push_back(std::make_unique<Node>(g, [&data, k](const tbb::flow::continue_msg&) {
+        benchmark::DoNotOptimize(data[static_cast<std::size_t>(k)]);
+      }));
+    auto at = [&](std::int64_t i, int stage) -> Node& {
+      return *nodes[static_cast<std::size_t>(i * 3 + stage)];
+    };
+    for (std::int64_t i = 0; i < n; ++i) {
+      tbb::flow::make_edge(at(i, 0), at(i, 1));
+      tbb::flow::make_edge(at(i, 1), at(i, 2));
+      if (i > 0)
+        for (int s = 0; s < 3; ++s) tbb::flow::make_edge(at(i - 1, s), at(i, s));
+      if (i >= kDepth) {
+        tbb::flow::make_edge(at(i - kDepth, 1), at(i, 0));  // room on the first channel
+        tbb::flow::make_edge(at(i - kDepth, 2), at(i, 1));  // and on the second
+      }
+    }
+    at(0, 0).try_put(tbb::flow::continue_msg());
+    g.wait_for_all();
+    items += n;
+  }
+  per_item(state, items);
+}
+BENCHMARK(BM_TbbFlowGraphPipeline)->Args({10000, 1})->Args({10000, 2})->UseRealTime();
 
 // The peer: three serial in-order filters; kDepth + 1 tokens, the items a depth-2 channel pair
 // lets be in flight.
