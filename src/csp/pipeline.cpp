@@ -28,7 +28,7 @@ std::string names(const std::vector<Channel>& list) {
 /// Every channel a process body uses, by how it uses it (not descending into nested pipelines,
 /// whose channels are their own).
 struct Uses {
-  std::vector<Channel> sends, consumes, queries;
+  std::vector<Channel> sends, consumes, syncs, queries;
   void visit(const Node& n) {
     std::visit(
         [&](const auto& d) {
@@ -45,7 +45,7 @@ struct Uses {
             sends.push_back(d.channel);
             if (d.body) visit(*d.body);
           } else if constexpr (std::is_same_v<T, ConsumeNode>) {
-            consumes.push_back(d.channel);
+            (d.once ? syncs : consumes).push_back(d.channel);
             if (d.body) visit(*d.body);
           } else if constexpr (std::is_same_v<T, QueryNode>) {
             queries.push_back(d.event);
@@ -149,26 +149,27 @@ Workload connect(std::vector<Process> processes, std::vector<Channel> channels) 
               "process '{}' {} channel '{}', which is not connected "
               "(connected: {})",
               d.name, list == &d.consumes ? "consumes" : "produces", c.name(), names(channels)));
+    Uses uses;
+    uses.visit(*d.body);
     for (const Channel& c : d.consumes)
       if (contains(d.produces, c) && c.depth() == 0)
         throw ChannelError(fmt::format(
             "process '{}' consumes its own output over channel '{}' of depth 0: its send would "
             "wait for its own receive",
             d.name, c.name()));
-    Uses uses;
-    uses.visit(*d.body);
     for (const Channel& c : uses.sends)
       if (!contains(d.produces, c))
         throw ChannelError(
             fmt::format("process '{}' sends on channel '{}', which it does not "
                         "declare (produces: {})",
                         d.name, c.name(), names(d.produces)));
-    for (const Channel& c : uses.consumes)
-      if (!contains(d.consumes, c))
-        throw ChannelError(
-            fmt::format("process '{}' consumes channel '{}', which it does not "
-                        "declare (consumes: {})",
-                        d.name, c.name(), names(d.consumes)));
+    for (const auto* used : {&uses.consumes, &uses.syncs})
+      for (const Channel& c : *used)
+        if (!contains(d.consumes, c))
+          throw ChannelError(
+              fmt::format("process '{}' consumes channel '{}', which it does not "
+                          "declare (consumes: {})",
+                          d.name, c.name(), names(d.consumes)));
     for (const Channel& c : uses.queries)
       if (!contains(channels, c))
         throw ChannelError(fmt::format("process '{}' queries event '{}', which is not connected",

@@ -365,7 +365,9 @@ void Engine::commit_task() {
   t.pending.store(1, std::memory_order_relaxed);  // released below, after every edge is in
   t.group = group_stack_.empty() ? kNone : group_stack_.back();
   if (t.group != kNone) {
-    record(t.group | kGroupBit).pending.fetch_add(1, std::memory_order_relaxed);
+    GroupRecord& parent = group(t.group);
+    parent.pending.fetch_add(1, std::memory_order_relaxed);
+    ++parent.members;
   }
   for (const Gate& gate : gate_stack_) {
     if (gate.ref == kNone) continue;
@@ -384,14 +386,10 @@ void Engine::commit_task() {
   }
 }
 
-// A body of the innermost chain begins: its tasks wait for the previous body and for whatever
-// was synchronized on since.
+// A body of the innermost chain begins: its tasks wait for the previous body.
 void Engine::open_body() {
   gate_marks_.push_back(gate_stack_.size());
-  Chain& c = chains_.back();
-  gate_stack_.push_back(c.last);
-  for (const Gate& g : c.extra) gate_stack_.push_back(g);
-  c.extra.clear();
+  gate_stack_.push_back(chains_.back().last);
 }
 
 void Engine::item_begin() {
@@ -409,12 +407,7 @@ void Engine::chain_begin() {
 }
 
 void Engine::chain_end() {
-  // A wait that no later body of this chain took over passes to the enclosing chain's next body.
-  std::vector<Gate> extra = std::move(chains_.back().extra);
   chains_.pop_back();
-  if (!chains_.empty()) {
-    for (const Gate& g : extra) chains_.back().extra.push_back(g);
-  }
 }
 
 void Engine::group_begin() {
@@ -440,9 +433,12 @@ void Engine::group_begin() {
   rec.done = false;
   rec.path.store(0, std::memory_order_relaxed);
   rec.successors.clear();
+  rec.members = 0;
   rec.group = group_stack_.empty() ? kNone : group_stack_.back();
   if (rec.group != kNone) {
-    record(rec.group | kGroupBit).pending.fetch_add(1, std::memory_order_relaxed);
+    GroupRecord& parent = group(rec.group);
+    parent.pending.fetch_add(1, std::memory_order_relaxed);
+    ++parent.members;
   }
   open_body();
   group_stack_.push_back(g);
@@ -451,11 +447,31 @@ void Engine::group_begin() {
 void Engine::group_end() {
   const std::uint32_t g = group_stack_.back();
   group_stack_.pop_back();
+  GroupRecord& rec = group(g);
+  if (rec.members == 0) {
+    // A body without tasks (an empty iteration, cond without else, a CSP record/synchronize)
+    // must still end after what it waited for, or the next body would not wait for it.
+    for (const Gate& gate : gate_stack_) gate_group(gate, g);
+  }
   gate_stack_.resize(gate_marks_.back());
   gate_marks_.pop_back();
-  GroupRecord& rec = group(g);
   chains_.back().last = Gate{g, false, rec.serial};
   member_done(g, *ready_out_);
+}
+
+bool Engine::gate_group(const GateRef& gate, std::uint32_t g) {
+  if (!gate.valid()) return false;
+  if (gate.is_task) {
+    if (task(gate.ref).id != gate.stamp) return false;  // finished and recycled
+  } else if (group(gate.ref).serial != gate.stamp) {
+    return false;
+  }
+  Waitable& p = record(gate.is_task ? gate.ref : (gate.ref | kGroupBit));
+  std::lock_guard<SpinLock> lock(p.lock);
+  if (p.done) return false;
+  p.successors.push_back(g | kGroupBit);
+  group(g).pending.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 // --- CSP contexts --------------------------------------------------------------------------------
@@ -509,15 +525,17 @@ GateRef Engine::chain_last() {
   return chains_.empty() ? GateRef{} : chains_.back().last;
 }
 
-void Engine::chain_wait(GateRef gate) {
-  if (!chains_.empty() && gate.valid()) chains_.back().extra.push_back(gate);
-}
-
-void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready) {
+void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklist& groups) {
   std::lock_guard<SpinLock> lock(w.lock);
   w.done = true;
   const std::int64_t path = w.path.load(std::memory_order_relaxed);
   w.successors.for_each([&](RecordRef s) {
+    if (s & kGroupBit) {  // an empty body waiting for its gates
+      GroupRecord& g = group(s & ~kGroupBit);
+      raise_to(g.path, path);
+      if (g.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) groups.push(s & ~kGroupBit);
+      return;
+    }
     // Before the release, so a ready task's path is final. The last predecessor to finish is
     // the only writer left: no compare-exchange needed (the common case in chains).
     TaskRecord& succ = task(s);
@@ -533,15 +551,28 @@ void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready) {
   w.successors.clear();
 }
 
-void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
-  GroupRecord& rec = group(g);
-  if (rec.pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  finish(rec, ready);
-  if (rec.group != kNone) {
-    raise_to(group(rec.group).path, rec.path.load(std::memory_order_relaxed));
-    member_done(rec.group, ready);
+// Groups whose last member (or gate) finished: each is finished, counts as a finished member of
+// its enclosing group, and is retired. A worklist, not recursion: a long run of empty bodies
+// would otherwise nest one call per body.
+void Engine::done_groups(GroupWorklist& groups, std::vector<std::uint32_t>& ready) {
+  while (!groups.empty()) {
+    const std::uint32_t g = groups.pop();
+    GroupRecord& rec = group(g);
+    finish(rec, ready, groups);
+    if (rec.group != kNone) {
+      raise_to(group(rec.group).path, rec.path.load(std::memory_order_relaxed));
+      if (group(rec.group).pending.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        groups.push(rec.group);
+    }
+    retire(g | kGroupBit);
   }
-  retire(g | kGroupBit);
+}
+
+void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
+  if (group(g).pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  GroupWorklist groups;
+  groups.push(g);
+  done_groups(groups, ready);
 }
 
 std::int64_t Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
@@ -549,11 +580,13 @@ std::int64_t Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
   TaskRecord& t = task(slot);
   const std::int64_t path = t.path.load(std::memory_order_relaxed) + duration_ns;
   t.path.store(path, std::memory_order_relaxed);
-  finish(t, ready);
+  GroupWorklist groups;
+  finish(t, ready, groups);
   if (t.group != kNone) {
     raise_to(group(t.group).path, path);
-    member_done(t.group, ready);
+    if (group(t.group).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) groups.push(t.group);
   }
+  done_groups(groups, ready);
   return path;
 }
 

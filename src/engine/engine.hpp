@@ -110,7 +110,8 @@ struct TaskRecord : Waitable {
 
 /// One body of a for_each or one child of a sequential: done when every member is done.
 struct GroupRecord : Waitable {
-  std::uint32_t serial = 0;  ///< bumped on reuse so stale references read as done
+  std::uint32_t serial = 0;   ///< bumped on reuse so stale references read as done
+  std::uint32_t members = 0;  ///< tasks and groups committed into it (generation role only)
 };
 
 struct EngineOptions {
@@ -202,7 +203,6 @@ class Engine final : private GenerationSink {
   void push_gate(GateRef gate) override;
   void pop_gate() override;
   GateRef chain_last() override;
-  void chain_wait(GateRef gate) override;
   void open_body();
 
   // Replays a chunk's buffered events, then generates the rest of it; returns false when it
@@ -211,8 +211,39 @@ class Engine final : private GenerationSink {
 
   std::optional<std::uint32_t> allocate_slot();
   bool add_edge(RecordRef pred, std::uint32_t succ_slot);
-  void finish(Waitable& w, std::vector<std::uint32_t>& ready);
+  /// Groups whose last member or gate finished, waiting to be finished themselves (inline: a
+  /// task's completion usually finishes at most its enclosing group or two).
+  class GroupWorklist {
+   public:
+    void push(std::uint32_t g) {
+      if (n_ < inline_.size()) {
+        inline_[n_++] = g;
+      } else {
+        more_.push_back(g);
+      }
+    }
+    bool empty() const noexcept { return n_ == 0 && more_.empty(); }
+    std::uint32_t pop() {
+      if (!more_.empty()) {
+        const std::uint32_t g = more_.back();
+        more_.pop_back();
+        return g;
+      }
+      return inline_[--n_];
+    }
+
+   private:
+    std::array<std::uint32_t, 8> inline_{};
+    std::size_t n_ = 0;
+    std::vector<std::uint32_t> more_;
+  };
+  /// Marks `w` done and releases its successors: tasks into `ready`, groups (an empty body waits
+  /// for its gates as a group) into `groups`, for done_groups to finish without recursion.
+  void finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklist& groups);
   void member_done(std::uint32_t group, std::vector<std::uint32_t>& ready);
+  void done_groups(GroupWorklist& groups, std::vector<std::uint32_t>& ready);
+  /// Makes group `g` wait for `gate` (unless it is finished); true when an edge was added.
+  bool gate_group(const GateRef& gate, std::uint32_t g);
   Waitable& record(RecordRef r) noexcept;
   GroupRecord& group(std::uint32_t g) noexcept { return groups_[g >> kChunkBits][g & kChunkMask]; }
   void track_data(TaskRecord& t, std::uint32_t slot);
@@ -232,8 +263,7 @@ class Engine final : private GenerationSink {
   /// What a body waits for: the previous body's group, or (an item) its single task.
   using Gate = GateRef;
   struct Chain {
-    Gate last;                ///< the previous group of the chain
-    std::vector<Gate> extra;  ///< what its next body also waits for (CSP synchronize)
+    Gate last;  ///< the previous body of the chain
   };
   /// Where generation stands: one per CSP process being generated, plus the main one. The live
   /// one is in the members below; the others wait in `contexts_`.

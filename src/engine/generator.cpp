@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 
 #include "pto/wsp/core/error.hpp"
 #include "pto/wsp/workload/enumerate.hpp"
@@ -19,6 +20,7 @@ namespace pto::wsp::engine {
 struct ChannelItem {
   GateRef ready;           ///< what a consumer of the item waits for
   std::int64_t value = 0;  ///< bound to the consumer's variable
+  bool token = false;      ///< a token (needs no room once taken)
   bool available = false;  ///< its send has been generated completely
   bool consumed = false;   ///< its consumer's body has been generated
   GateRef consumed_gate;   ///< what a send waiting for room waits for
@@ -28,20 +30,35 @@ struct ChannelRun {
   const PlanChannel* decl = nullptr;
   int open_producers = 0;  ///< producer instances that have not ended
   bool has_producers = false;
-  std::int64_t sent = 0;      ///< items begun
-  std::int64_t base = 0;      ///< index of items.front()
-  std::int64_t consumed = 0;  ///< items whose consumer body has been generated
+  int consumers = 0;      ///< instances of the consuming process (0: nobody consumes it)
+  std::int64_t sent = 0;  ///< items begun
+  std::int64_t base = 0;  ///< index of items.front()
   std::deque<ChannelItem> items;
+  /// Per consumer instance: items taken by consume (instance k takes k, k + n, ...) and tokens
+  /// taken by synchronize (every instance takes every token: events are broadcast).
+  std::vector<std::int64_t> taken, synced;
   bool closed() const noexcept { return has_producers && open_producers == 0; }
   ChannelItem* item(std::int64_t i) {
     return i >= base && i < base + static_cast<std::int64_t>(items.size())
                ? &items[static_cast<std::size_t>(i - base)]
                : nullptr;
   }
-  /// Drops items nobody can still ask for: consumed, and old enough that no send waits for them.
+  /// The first item some consumer instance has not taken yet.
+  std::int64_t first_needed() const {
+    std::int64_t need = std::numeric_limits<std::int64_t>::max();
+    for (int k = 0; k < consumers; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      if (decl->consumed) need = std::min(need, k + taken[kk] * consumers);
+      if (decl->synchronized) need = std::min(need, synced[kk]);
+    }
+    return need;
+  }
+  /// Drops items nobody can still ask for: taken by every consumer that will ask, and (items)
+  /// old enough that no send waits for their consumer any more.
   void trim() {
     const std::int64_t room = std::max(decl->depth, 1);
-    while (!items.empty() && items.front().consumed && base + room < sent) {
+    const std::int64_t need = first_needed();
+    while (!items.empty() && base < need && (items.front().token || base + room < sent)) {
       items.pop_front();
       ++base;
     }
@@ -379,6 +396,9 @@ std::string Generator::waiting() const {
     case Wait::Token:
       return fmt::format("synchronizes on item {} of channel '{}'", wait_.item,
                          wait_.channel->name);
+    case Wait::Taken:
+      return fmt::format("sent on channel '{}' and waits for item {} to be taken (depth {})",
+                         wait_.channel->name, wait_.item, wait_.channel->depth);
   }
   return {};
 }
@@ -403,13 +423,33 @@ bool Generator::step_send(GenerationSink& sink, Frame& f, const PlanNode& n) {
   if (pipe_ == nullptr) throw InternalError("send outside a process");
   ChannelRun& ch = pipe_->channels[static_cast<std::size_t>(n.channel)];
   if (n.body < 0) {
-    ChannelItem item;
-    item.ready = sink.chain_last();
-    item.value = eval(n.value, n);
-    item.available = true;
-    ch.items.push_back(item);
-    ++ch.sent;
-    ++pipe_->progress;
+    if (f.stage == 0) {
+      // Ready when everything a task here would wait for is done: an empty body, which the
+      // engine finishes only after its gates.
+      sink.chain_begin();
+      sink.group_begin();
+      sink.group_end();
+      const GateRef ready = sink.chain_last();
+      sink.chain_end();
+      if (ch.consumers > 0) {
+        ChannelItem item;
+        item.ready = ready;
+        item.value = eval(n.value, n);
+        item.token = true;
+        item.available = true;
+        ch.items.push_back(item);
+      }
+      f.i = ch.sent++;
+      f.stage = 1;
+      ++pipe_->progress;
+    }
+    // The sender's next step waits (in generation) until its consumers have taken the token
+    // `depth` before this one — this one itself for an event (depth 0, a rendezvous): program
+    // order, which data dependencies follow, then interleaves the two processes as the events
+    // say.
+    const std::int64_t j = f.i - ch.decl->depth;
+    if (ch.consumers > 0 && j >= 0 && ch.first_needed() <= j)
+      return block_on(Wait{Wait::Taken, ch.decl, j});
     frames_.pop_back();
     return true;
   }
@@ -446,38 +486,41 @@ bool Generator::step_send(GenerationSink& sink, Frame& f, const PlanNode& n) {
 }
 
 // consume: instance k of n receives items k, k + n, ...; each body waits for its item and for
-// the previous body (a chain). synchronize: one token; the steps after it wait for it.
+// the previous body (a chain). synchronize: the instance's next token (every instance sees every
+// token); it ends after the token and after the steps before it, so the steps after it wait.
 bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) {
   if (pipe_ == nullptr) throw InternalError("consume outside a process");
   ChannelRun& ch = pipe_->channels[static_cast<std::size_t>(n.channel)];
   const ProcRun& me = pipe_->procs[static_cast<std::size_t>(proc_)];
-  const int instances = process_of(*pipe_, proc_).instances;
+  const auto k = static_cast<std::size_t>(me.instance);
   if (f.stage == 2) {  // a body ended
     end_body(sink, n.body);
     ChannelItem* item = ch.item(f.j);
     item->consumed = true;
     item->consumed_gate = sink.chain_last();
     sink.pop_gate();
-    ++ch.consumed;
+    ++ch.taken[k];
     ch.trim();
     ++pipe_->progress;
-    ++f.i;
     f.stage = 1;
   }
   if (f.stage == 0) {
     if (!n.once) sink.chain_begin();
-    f.i = 0;
     f.stage = 1;
   }
-  const std::int64_t idx = n.once ? ch.consumed : me.instance + f.i * instances;
+  const std::int64_t idx =
+      n.once ? ch.synced[k] : me.instance + ch.taken[k] * static_cast<std::int64_t>(ch.consumers);
   ChannelItem* item = ch.item(idx);
   if (item != nullptr && item->available) {
     vars_[static_cast<std::size_t>(n.var0)] = item->value;
     if (n.once) {
-      sink.chain_wait(item->ready);
-      item->consumed = true;
-      item->consumed_gate = item->ready;
-      ++ch.consumed;
+      sink.push_gate(item->ready);
+      sink.chain_begin();
+      sink.group_begin();
+      sink.group_end();
+      sink.chain_end();
+      sink.pop_gate();
+      ++ch.synced[k];
       ch.trim();
       ++pipe_->progress;
       frames_.pop_back();
@@ -490,8 +533,13 @@ bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) 
     frames_.push_back(Frame{n.body});
     return true;
   }
-  if (ch.closed() && idx >= ch.sent) {  // drained: no item idx will ever come
-    if (!n.once) sink.chain_end();
+  if (ch.closed() && idx >= ch.sent) {  // no item idx will ever come
+    if (n.once)
+      throw ChannelClosed(fmt::format(
+          "synchronize on '{}' in process {}: its recorders ended after {} record(s); there is "
+          "no record left for this synchronize (its {}th)",
+          ch.decl->name, process_name(*pipe_, proc_), ch.sent, idx + 1));
+    sink.chain_end();  // drained
     frames_.pop_back();
     return true;
   }
@@ -515,6 +563,12 @@ bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n,
       for (int c : d.produces) {
         run->channels[static_cast<std::size_t>(c)].open_producers += d.instances;
         run->channels[static_cast<std::size_t>(c)].has_producers = true;
+      }
+      for (int c : d.consumes) {  // one consuming process per channel (checked at connect)
+        ChannelRun& ch = run->channels[static_cast<std::size_t>(c)];
+        ch.consumers = d.instances;
+        ch.taken.assign(static_cast<std::size_t>(d.instances), 0);
+        ch.synced.assign(static_cast<std::size_t>(d.instances), 0);
       }
       for (int k = 0; k < d.instances; ++k) {
         vars_[static_cast<std::size_t>(d.instance_var)] = k;
@@ -588,7 +642,7 @@ bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n,
             const ChannelRun& ch = run.channels[static_cast<std::size_t>(c)];
             channels.push_back(fmt::format(
                 "channel '{}' (depth {}): {} item(s) buffered, {} sent, {}", ch.decl->name,
-                ch.decl->depth, ch.sent - ch.consumed, ch.sent,
+                ch.decl->depth, ch.sent - std::min(ch.first_needed(), ch.sent), ch.sent,
                 ch.closed()        ? "closed"
                 : ch.has_producers ? fmt::format("open ({} producer(s) running)", ch.open_producers)
                                    : std::string("open (no producer)")));

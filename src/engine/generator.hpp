@@ -62,11 +62,9 @@ class GenerationSink {
   /// Tasks committed until the matching pop_gate also wait for `gate`.
   virtual void push_gate(GateRef /*gate*/) {}
   virtual void pop_gate() {}
-  /// What the next body of the innermost chain would wait for (the steps so far); invalid when
-  /// there is no chain or nothing before.
+  /// The body of the innermost chain that ended last (after group_end/item_end: that body); a
+  /// body with no tasks still finishes only after everything it waited for. Invalid when none.
   virtual GateRef chain_last() { return {}; }
-  /// The next body of the innermost chain also waits for `gate` (synchronize).
-  virtual void chain_wait(GateRef /*gate*/) {}
 };
 
 struct PipeRun;
@@ -136,7 +134,7 @@ class Generator {
                      std::int64_t max_tasks, std::int64_t& committed);
   /// Where a process waits on a channel (described only for DeadlockError).
   struct Wait {
-    enum Kind { Room, Item, Token } kind = Item;
+    enum Kind { Room, Item, Token, Taken } kind = Item;
     const PlanChannel* channel = nullptr;
     std::int64_t item = 0;
   };

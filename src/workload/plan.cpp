@@ -209,6 +209,8 @@ class Lowerer {
     p.kind = NodeKind::Consume;
     p.channel = channel_index(d.channel);
     p.once = d.once;
+    PlanChannel& pc = plan_.channels[static_cast<std::size_t>(p.channel)];
+    (d.once ? pc.synchronized : pc.consumed) = true;
     p.label = fmt::format("{}({})", d.once ? "synchronize" : "consume", d.channel.name());
     const std::size_t depth = scope_.size();
     p.var0 = bind_var(d.var, p.label);
@@ -242,8 +244,15 @@ class Lowerer {
     std::vector<std::string> names;
     for (const ProcessDecl& proc : d.processes) names.push_back(proc.name);
     p.label = fmt::format("connect({})", fmt::join(names, ", "));
-    for (const Channel& c : d.channels) channel_index(c);
-    const int self = add_node(std::move(p));
+    const int self = static_cast<int>(plan_.nodes.size());
+    for (const Channel& c : d.channels) {
+      PlanChannel& pc = plan_.channels[static_cast<std::size_t>(channel_index(c))];
+      if (pc.pipeline >= 0)
+        throw CompileError(fmt::format("{}: channel '{}' is already connected by another connect()",
+                                       p.label, c.name()));
+      pc.pipeline = self;
+    }
+    add_node(std::move(p));
     std::vector<PlanProcess> processes;
     for (const ProcessDecl& proc : d.processes) {
       PlanProcess pp;

@@ -429,21 +429,22 @@ TEST(CspDeadlock, AFullChannelWhoseConsumerWaitsOnTheProducer) {
               for_each(DenseDyn("n"), "i", [&](Var i) { return send(data, task(k, {i}, {X[i]})); }),
               record(ready),
           }));
-  // The consumer waits for `ready` before taking items only when `gate` is set.
+  // The consumer waits for `ready` before taking any item: with more items than the channel
+  // holds, the producer can never get to its record.
   Process c = process("c")
                   .consumes({data, ready})
                   .body(sequential({
-                      cond(symbol("gate") != 0, synchronize(ready)),
+                      synchronize(ready),
                       consume(data, "x", [&](Var x) { return task(k, {x}, {X[x]}); }),
                   }));
   const Workload w = connect({p, c}, {data, ready});
   Bindings bind;
-  bind.set("n", 3).set("gate", 1).set_tensor("X", Tensor::zeros(DType::i64, {3, 1}));
+  bind.set("n", 3).set_tensor("X", Tensor::zeros(DType::i64, {3, 1}));
   expect_deadlock(w, bind,
                   {"process 'p' sends item 1 on channel 'data' and waits for item 0 to be consumed",
                    "process 'c' synchronizes on item 0 of channel 'ready'",
                    "channel 'data' (depth 1): 1 item(s) buffered"});
-  // The same program runs once the consumer no longer waits for the producer.
+  // The same program runs when the items fit the channel.
   for (const std::string target : {"cpu", "sim"}) {
     Program prog = compile(w, on(target));
     EXPECT_THROW(
@@ -452,11 +453,11 @@ TEST(CspDeadlock, AFullChannelWhoseConsumerWaitsOnTheProducer) {
           prog.synchronize();
         },
         DeadlockError);
-    bind.set("gate", 0);
+    bind.set("n", 1);
     prog.execute(bind);
     prog.synchronize();
-    EXPECT_EQ(prog.stats().tasks, 6);
-    bind.set("gate", 1);
+    EXPECT_EQ(prog.stats().tasks, 2);
+    bind.set("n", 3);
   }
 }
 
@@ -475,8 +476,11 @@ TEST(CspWiring, ErrorsNameProcessAndChannel) {
                            {a, b}),
                    ChannelError,
                    "process 'p' sends on channel 'b', which it does not declare (produces: a)");
-  EXPECT_THROW_MSG(connect({process("p").consumes({b}).produces({b}).body(task(k, {}, {X}))}, {b}),
+  EXPECT_THROW_MSG(connect({process("p").consumes({b}).produces({b}).body(
+                               consume(b, "x", [&](Var) { return send(b, task(k, {}, {X})); }))},
+                           {b}),
                    ChannelError, "process 'p' consumes its own output over channel 'b' of depth 0");
+
   EXPECT_THROW_MSG(connect({process("p").produces({a}).body(task(k, {}, {X}))}, {}), ChannelError,
                    "process 'p' produces channel 'a', which is not connected");
   EXPECT_THROW_MSG(
@@ -494,6 +498,241 @@ TEST(CspWiring, ErrorsNameProcessAndChannel) {
                    "replicate(process 'w', 0)");
   EXPECT_THROW_MSG(lower(send(a, task(k, {}, {X}))), CompileError,
                    "send on channel 'a' outside a process");
+}
+
+// --- regressions found in review
+
+Kernel sleepy(const std::string& name, int sleep_us, double cost_us) {
+  return make_kernel(name, {Out("out", DType::i64, 1)},
+                     [sleep_us](const TaskArgs& a) {
+                       std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+                       a.tensor(0).data<std::int64_t>()[0] += 1;
+                     })
+      .with_cost([cost_us](const TaskArgs&) {
+        return KernelCost{CoreKind::Vector, 0, cost_us * 1000};
+      });
+}
+
+/// Runs `w` on both backends and hands each run's task log to `check`.
+template <typename Check>
+void on_both(const Workload& w, const Bindings& b, Check&& check) {
+  for (const std::string target : {"cpu", "sim"}) {
+    SCOPED_TRACE(target);
+    Program p = compile(w, on(target));
+    p.execute(b);
+    p.synchronize();
+    check(p.task_log());
+  }
+}
+
+const TaskEvent& first(const std::vector<TaskEvent>& log, const std::string& kernel) {
+  for (const TaskEvent& e : log)
+    if (e.kernel == kernel) return e;
+  throw std::runtime_error("no task " + kernel);
+}
+
+TEST(CspReview, StepsWithoutTasksStillOrderWhatFollows) {
+  // synchronize, record and a query without else are bodies without tasks: the step after them
+  // must still wait for the step before them.
+  Kernel slow = sleepy("slow", 300, 50), fast = sleepy("fast", 0, 1);
+  TensorRef A = tensor("A", DType::i64, 1), B = tensor("B", DType::i64, 1);
+  Event e("e"), f("f");
+  Bindings b;
+  b.set_tensor("A", Tensor::zeros(DType::i64, {1})).set_tensor("B", Tensor::zeros(DType::i64, {1}));
+  auto check = [](const std::vector<TaskEvent>& log) {
+    EXPECT_GE(first(log, "fast").start_ns, first(log, "slow").end_ns);
+  };
+  // synchronize on an event recorded at once by another process
+  on_both(connect({process("r").produces({e}).body(record(e)),
+                   process("s").consumes({e}).body(
+                       sequential({task(slow, {}, {A}), synchronize(e), task(fast, {}, {B})}))},
+                  {e}),
+          b, check);
+  // record between two steps (and the event synchronized elsewhere)
+  on_both(connect({process("r").produces({e}).body(
+                       sequential({task(slow, {}, {A}), record(e), task(fast, {}, {B})})),
+                   process("s").consumes({e}).body(synchronize(e))},
+                  {e}),
+          b, check);
+  // a query that takes no branch
+  on_both(connect({process("q").body(sequential(
+                       {task(slow, {}, {A}), query(f, task(slow, {}, {A})), task(fast, {}, {B})})),
+                   process("r").produces({f}).body(record(f))},
+                  {f}),
+          b, check);
+  // an empty iteration of a plain for_each (cond without else)
+  Kernel step = sleepy("step", 200, 20);
+  TensorRef C = tensor("C", DType::i64, 2);
+  Bindings bc;
+  bc.set_tensor("C", Tensor::zeros(DType::i64, {3, 1}));
+  on_both(for_each(Dense<3>(), "i", [&](Var i) { return cond(i != 1, task(step, {i}, {C[i]})); }),
+          bc, [](const std::vector<TaskEvent>& log) {
+            ASSERT_EQ(log.size(), 2u);
+            const TaskEvent& t0 = log[0].axes[0].second == 0 ? log[0] : log[1];
+            const TaskEvent& t2 = log[0].axes[0].second == 2 ? log[0] : log[1];
+            EXPECT_GE(t2.start_ns, t0.end_ns);
+          });
+}
+
+TEST(CspReview, ATokenIsReadyAfterEverythingBeforeIt) {
+  // A relay consumes an item and forwards a token: the token's consumer must wait for the item's
+  // task. A record nested in an inner sequential waits for the outer step before it.
+  Kernel slow = sleepy("slow", 300, 50), fast = sleepy("fast", 0, 1);
+  TensorRef S = tensor("S", DType::i64, 2), F = tensor("F", DType::i64, 2);
+  Channel items("items", 2), tokens("tokens", 2);
+  Process p = process("p").produces({items}).body(
+      for_each(Dense<3>(), "i", [&](Var i) { return send(items, task(slow, {i}, {S[i]})); }));
+  Process relay = process("relay").consumes({items}).produces({tokens}).body(
+      consume(items, "x", [&](Var x) { return send(tokens, Expr(x)); }));
+  Process sink = process("sink").consumes({tokens}).body(
+      consume(tokens, "v", [&](Var v) { return task(fast, {v}, {F[v]}); }));
+  Bindings b;
+  b.set_tensor("S", Tensor::zeros(DType::i64, {3, 1}))
+      .set_tensor("F", Tensor::zeros(DType::i64, {3, 1}));
+  on_both(connect({p, relay, sink}, {items, tokens}), b, [](const std::vector<TaskEvent>& log) {
+    for (std::int64_t i = 0; i < 3; ++i) {
+      EXPECT_GE(find(log, "fast", i).start_ns, find(log, "slow", i).end_ns) << i;
+    }
+  });
+  Event e("e");
+  TensorRef A = tensor("A", DType::i64, 1), B = tensor("B", DType::i64, 1);
+  Bindings ab;
+  ab.set_tensor("A", Tensor::zeros(DType::i64, {1}))
+      .set_tensor("B", Tensor::zeros(DType::i64, {1}));
+  on_both(
+      connect({process("r").produces({e}).body(
+                   sequential({task(slow, {}, {A}), sequential({record(e), task(fast, {}, {A})})})),
+               process("s").consumes({e}).body(sequential({synchronize(e), task(fast, {}, {B})}))},
+              {e}),
+      ab, [](const std::vector<TaskEvent>& log) {
+        for (const TaskEvent& t : log) {
+          if (t.kernel == "fast") {
+            EXPECT_GE(t.start_ns, first(log, "slow").end_ns);
+          }
+        }
+      });
+}
+
+TEST(CspReview, ASecondConsumeContinuesWhereTheFirstStopped) {
+  Kernel k = tag_kernel("k"), a = tag_kernel("a"), bk = tag_kernel("b");
+  TensorRef X = tensor("X", DType::i64, 2), Y = tensor("Y", DType::i64, 2),
+            Z = tensor("Z", DType::i64, 2);
+  Channel ch("ch", 2);
+  // The first consume takes all 5 items (the channel closes and drains); the second gets none:
+  // no item delivered twice, no false deadlock.
+  Process p = process("p").produces({ch}).body(for_each(Dense<5>(), "i", [&](Var i) {
+    return send(ch, task(k, {i}, {X[i], i}));
+  }));
+  Process c = process("c").consumes({ch}).body(sequential({
+      consume(ch, "x",
+              [&](Var x) {
+                return task(a, {x}, {Y[x], x});
+              }),
+      consume(ch, "y",
+              [&](Var y) {
+                return task(bk, {y}, {Z[y], y});
+              }),
+  }));
+  Bindings b;
+  b.set_tensor("X", Tensor::zeros(DType::i64, {5, 1}))
+      .set_tensor("Y", Tensor::zeros(DType::i64, {5, 1}))
+      .set_tensor("Z", Tensor::zeros(DType::i64, {5, 1}));
+  on_both(connect({p, c}, {ch}), b, [](const std::vector<TaskEvent>& log) {
+    int as = 0, bs = 0;
+    for (const TaskEvent& e : log) {
+      as += e.kernel == "a";
+      bs += e.kernel == "b";
+    }
+    EXPECT_EQ(as, 5);
+    EXPECT_EQ(bs, 0);
+  });
+}
+
+TEST(CspReview, EventsAreBroadcastAndAMissingRecordIsAnError) {
+  Kernel slow = sleepy("slow", 300, 50), fast = sleepy("fast", 0, 1);
+  TensorRef A = tensor("A", DType::i64, 1), B = tensor("B", DType::i64, 2);
+  Event e("e");
+  // Every instance of a replicated synchronizer waits for the one record.
+  Process r = process("r").produces({e}).body(sequential({task(slow, {}, {A}), record(e)}));
+  Process s = replicate(process("s").consumes({e}).body([&](Var inst) {
+    return sequential({synchronize(e), task(fast, {inst}, {B[inst]})});
+  }),
+                        2);
+  Bindings b;
+  b.set_tensor("A", Tensor::zeros(DType::i64, {1}))
+      .set_tensor("B", Tensor::zeros(DType::i64, {2, 1}));
+  on_both(connect({r, s}, {e}), b, [](const std::vector<TaskEvent>& log) {
+    int n = 0;
+    for (const TaskEvent& t : log) {
+      if (t.kernel != "fast") continue;
+      ++n;
+      EXPECT_GE(t.start_ns, first(log, "slow").end_ns) << "instance " << t.axes[0].second;
+    }
+    EXPECT_EQ(n, 2);
+  });
+  // Two synchronizes, one record: the second has nothing to wait for once the recorder ended.
+  Process twice = process("s").consumes({e}).body(sequential({synchronize(e), synchronize(e)}));
+  for (const std::string target : {"cpu", "sim"}) {
+    Program p = compile(connect({r, twice}, {e}), on(target));
+    ::pto::wsp::testing::expect_throw_msg<ChannelClosed>(
+        [&] {
+          p.execute(b);
+          p.synchronize();
+        },
+        "ChannelClosed", {"synchronize on 'e' in process 's'", "ended after 1 record(s)"});
+  }
+}
+
+TEST(CspReview, RecordedPointsOrderDataAcrossProcesses) {
+  // The writer records after each write; the reader synchronizes before each read: read i sees
+  // write i (the recorder cannot run ahead of the synchronizer in program order).
+  Kernel write =
+      make_kernel("write", {Out("x", DType::i64, 1), Scalar("v")}, [](const TaskArgs& a) {
+        a.tensor(0).data<std::int64_t>()[0] = a.scalar(1).i;
+      }).with_cost([](const TaskArgs&) {
+        return KernelCost{CoreKind::Vector, 0, 1000};
+      });
+  Kernel read =
+      make_kernel("read", {In("x", DType::i64, 1), Out("y", DType::i64, 1)}, [](const TaskArgs& a) {
+        a.tensor(1).data<std::int64_t>()[0] = a.tensor(0).data<std::int64_t>()[0];
+      }).with_cost([](const TaskArgs&) {
+        return KernelCost{CoreKind::Vector, 0, 1000};
+      });
+  TensorRef X = tensor("X", DType::i64, 1), Y = tensor("Y", DType::i64, 2);
+  Event e("e");
+  Process w = process("w").produces({e}).body(for_each(Dense<3>(), "i", [&](Var i) {
+    return sequential({task(write, {i}, {X, i}), record(e)});
+  }));
+  Process r = process("r").consumes({e}).body(for_each(Dense<3>(), "i", [&](Var i) {
+    return sequential({synchronize(e), task(read, {i}, {X, Y[i]})});
+  }));
+  for (const std::string target : {"cpu", "sim"}) {
+    Tensor y = Tensor::zeros(DType::i64, {3, 1});
+    Bindings b;
+    b.set_tensor("X", Tensor::zeros(DType::i64, {1})).set_tensor("Y", y);
+    Program p = compile(connect({w, r}, {e}), on(target));
+    p.execute(b);
+    p.synchronize();
+    EXPECT_EQ(std::vector<std::int64_t>(y.data<std::int64_t>(), y.data<std::int64_t>() + 3),
+              (std::vector<std::int64_t>{0, 1, 2}))
+        << target;
+  }
+}
+
+TEST(CspReview, AChannelBelongsToOneConnect) {
+  Kernel k = noop("k");
+  TensorRef X = tensor("X", DType::i64, 1);
+  Channel c("c", 1);
+  Workload inner = connect(
+      {process("ip").produces({c}).body(send(c, task(k, {}, {X}))),
+       process("ic").consumes({c}).body(consume(c, "x", [&](Var) { return task(k, {}, {X}); }))},
+      {c});
+  Workload outer = connect(
+      {process("op").produces({c}).body(sequential({inner, send(c, task(k, {}, {X}))})),
+       process("oc").consumes({c}).body(consume(c, "y", [&](Var) { return task(k, {}, {X}); }))},
+      {c});
+  EXPECT_THROW_MSG(lower(outer), CompileError,
+                   "channel 'c' is already connected by another connect()");
 }
 
 // --- schedules and backends agree

@@ -45,6 +45,9 @@ struct PlanProcess {
 struct PlanChannel {
   std::string name;
   int depth = 0;
+  bool consumed = false;      ///< some consume() reads it
+  bool synchronized = false;  ///< some synchronize() waits on it
+  int pipeline = -1;          ///< the connect() node it belongs to
 };
 
 struct PlanNode {
