@@ -586,7 +586,7 @@ std::int64_t Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
     raise_to(group(t.group).path, path);
     if (group(t.group).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) groups.push(t.group);
   }
-  done_groups(groups, ready);
+  if (!groups.empty()) done_groups(groups, ready);
   return path;
 }
 

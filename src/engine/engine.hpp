@@ -219,23 +219,24 @@ class Engine final : private GenerationSink {
       if (n_ < inline_.size()) {
         inline_[n_++] = g;
       } else {
-        more_.push_back(g);
+        if (!more_) more_ = std::make_unique<std::vector<std::uint32_t>>();
+        more_->push_back(g);
       }
     }
-    bool empty() const noexcept { return n_ == 0 && more_.empty(); }
+    bool empty() const noexcept { return n_ == 0 && (!more_ || more_->empty()); }
     std::uint32_t pop() {
-      if (!more_.empty()) {
-        const std::uint32_t g = more_.back();
-        more_.pop_back();
+      if (more_ && !more_->empty()) {
+        const std::uint32_t g = more_->back();
+        more_->pop_back();
         return g;
       }
       return inline_[--n_];
     }
 
    private:
-    std::array<std::uint32_t, 8> inline_{};
+    std::array<std::uint32_t, 8> inline_;  // only [0, n_) is read
     std::size_t n_ = 0;
-    std::vector<std::uint32_t> more_;
+    std::unique_ptr<std::vector<std::uint32_t>> more_;  // rare: costs nothing until needed
   };
   /// Marks `w` done and releases its successors: tasks into `ready`, groups (an empty body waits
   /// for its gates as a group) into `groups`, for done_groups to finish without recursion.
