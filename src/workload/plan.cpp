@@ -105,20 +105,10 @@ class Lowerer {
       p.row = compile(*d.domain.row, p.label + " row");
     }
     const int depth = static_cast<int>(scope_.size());
-    for (std::size_t i = 0; i < d.vars.size(); ++i) {
-      const VarDecl* decl = d.vars[i].decl().get();
-      for (const auto& [outer, slot] : scope_) {
-        if (outer == decl) {
-          throw CompileError(fmt::format("{}: variable '{}' is already bound by an enclosing loop",
-                                         p.label, decl->name));
-        }
-      }
-      scope_.emplace_back(decl, depth + static_cast<int>(i));
-    }
+    for (const Var& v : d.vars) bind_var(v, p.label);  // slots depth, depth + 1
     p.var0 = depth;
     p.var1 = d.vars.size() > 1 ? depth + 1 : -1;
     p.axis_names = names;
-    plan_.num_vars = std::max(plan_.num_vars, static_cast<int>(scope_.size()));
     const int self = add_node(std::move(p));
     const int body = lower(*d.body);
     plan_.nodes[self].body = body;
