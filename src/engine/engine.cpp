@@ -116,6 +116,11 @@ void Engine::start(const BoundValues& values) {
   if (options_.dispatcher) options_.dispatcher->start(values);
   std::vector<bool> exact;
   tensor_space_ = alias_spaces(values, exact);
+  // A space no task writes (read-only inputs, unless they alias something written) can have no
+  // conflict: its accesses are not tracked at all.
+  space_written_.assign(exact.size(), 0);
+  for (std::size_t i = 0; i < tensor_space_.size(); ++i)
+    if (plan_.tensor_written[i]) space_written_[static_cast<std::size_t>(tensor_space_[i])] = 1;
   index_.reset(std::move(exact));
 }
 
@@ -311,11 +316,13 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
   for (std::size_t i = 0; i < nargs; ++i) {
     const PlanArg& a = n.args[i];
     if (a.kind == ParamKind::Scalar) continue;
+    const int space = tensor_space_[static_cast<std::size_t>(a.tensor)];
+    if (!space_written_[static_cast<std::size_t>(space)]) continue;
     Region& region = t.regions[i];
     region = t.payload.tensors[i].region();
     if (region.empty()) continue;
     const bool w = writes(a.kind);
-    index_.cells_of(tensor_space_[static_cast<std::size_t>(a.tensor)], region, cells_);
+    index_.cells_of(space, region, cells_);
     index_.for_each_candidate(cells_, [&](const AccessEntry& e) {
       if (!w && !e.writes) return false;  // read after read: no conflict
       if (e.task_id == t.id) return false;

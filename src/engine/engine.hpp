@@ -291,8 +291,9 @@ class Engine final : private GenerationSink {
   std::mutex split_mu_;                 ///< guards split_ against helpers reading it
   std::atomic<bool> split_active_{false};
   RegionIndex index_;
-  RegionIndex::Cells cells_;       ///< scratch for track_data
-  std::vector<int> tensor_space_;  ///< space of each plan tensor
+  RegionIndex::Cells cells_;                 ///< scratch for track_data
+  std::vector<int> tensor_space_;            ///< space of each plan tensor
+  std::vector<std::uint8_t> space_written_;  ///< some task writes a tensor of the space
 
   // Retired records, handed over by `retire` (any thread).
   SpinLock retired_lock_;

@@ -208,6 +208,30 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
   EXPECT_LE(e.group_records(), 1024u);  // one chunk of group records was enough
 }
 
+// Reads of a tensor no task writes cannot conflict: they are not tracked at all — unless the
+// tensor aliases one that is written (then they are, byte by byte:
+// Dependencies.ViewsThroughTwoRootsOfOneBufferAreComparedByBytes).
+TEST(EngineMemory, ReadOnlyInputsAreNotTracked) {
+  Kernel k = testing::noop_kernel("k", {In("x", DType::f32, 0), Out("y", DType::f32, 0)});
+  TensorRef X = tensor("X", DType::f32, 1, TensorAccess::ReadOnly), Y = tensor("Y", DType::f32, 1);
+  Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {X[i], Y[i]}); });
+  Plan plan = lower(w);
+  std::vector<float> separate(64), shared(64);
+  for (bool aliased : {false, true}) {
+    BoundValues values = bind(
+        plan, Bindings()
+                  .set("n", 64)
+                  .set_tensor("X", Tensor::borrow(aliased ? shared.data() : separate.data(), {64}))
+                  .set_tensor("Y", Tensor::borrow(shared.data(), {64})));
+    engine::Engine e(plan, engine::EngineOptions{1000, WindowMode::Stall});
+    e.start(values);
+    std::vector<std::uint32_t> ready;
+    EXPECT_EQ(e.generate(1000, 0, ready).tasks, 64);
+    // Each task's write of Y[i] is indexed; its read of X[i] only when X aliases Y.
+    EXPECT_EQ(e.index_entries(), aliased ? 128u : 64u) << "aliased " << aliased;
+  }
+}
+
 }  // namespace
 }  // namespace pto::wsp
 
