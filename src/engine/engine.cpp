@@ -324,7 +324,8 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     const bool w = writes(a.kind);
     index_.cells_of(space, region, cells_);
     index_.for_each_candidate(cells_, [&](const AccessEntry& e) {
-      if (!w && !e.writes) return false;  // read after read: no conflict
+      if (!w && !e.writes) return false;                         // read after read: no conflict
+      if (e.hi <= region.lo || region.hi <= e.lo) return false;  // disjoint bytes: no conflict
       if (e.task_id == t.id) return false;
       TaskRecord& p = task(e.slot);
       if (p.id != e.task_id || p.superseded[e.access]) return true;  // retired, or covered
@@ -347,7 +348,9 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
       }
       return false;
     });
-    index_.insert(cells_, AccessEntry{slot, static_cast<std::uint16_t>(i), w, t.id}, t.index_keys);
+    index_.insert(cells_,
+                  AccessEntry{slot, static_cast<std::uint16_t>(i), w, t.id, region.lo, region.hi},
+                  t.index_keys);
   }
 }
 

@@ -16,6 +16,9 @@ struct AccessEntry {
   std::uint16_t access = 0;
   bool writes = false;
   std::uint64_t task_id = 0;
+  /// The access's byte range, so that a candidate whose bytes are disjoint from a query's is
+  /// rejected without touching its task record (a cache miss per candidate otherwise).
+  std::uintptr_t lo = 0, hi = 0;
 };
 
 /// Accesses grouped in *spaces* (one per alias class of bound tensors). Within a space, regions
