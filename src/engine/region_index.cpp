@@ -48,7 +48,11 @@ void RegionIndex::cells_of(int space, const Region& r, Cells& out) {
   out.wide = false;
   out.probed = false;
   const int rank = s.exact ? r.rank : 1;
-  std::array<std::int64_t, kMaxRank> lo{}, hi{};
+  std::array<std::int64_t, kMaxRank> lo, hi;  // [0, rank) is written below
+  // The key of the first cell, hashed as the loop below hashes every cell: most accesses (an
+  // element, a row, a tile) cover one cell, which then needs nothing more.
+  std::uint64_t first_key = static_cast<std::uint64_t>(space) + 1;
+  bool single = true;
   for (int d = 0; d < rank; ++d) {
     std::int64_t first, last;
     if (s.exact) {
@@ -66,8 +70,17 @@ void RegionIndex::cells_of(int space, const Region& r, Cells& out) {
     }
     lo[d] = first >> s.shift[d];
     hi[d] = last >> s.shift[d];
+    single = single && lo[d] == hi[d];
+    first_key = first_key * 0x100000001b3ull + static_cast<std::uint64_t>(lo[d]);
   }
   s.shaped = true;
+  if (single) {
+    std::uint64_t h = mix(0, first_key);
+    if (h == 0) h = 1;  // 0 marks a free slot
+    out.keys[0] = h;
+    out.count = 1;
+    return;
+  }
   std::int64_t n = 1;
   for (int d = 0; d < rank; ++d) {
     n *= hi[d] - lo[d] + 1;
