@@ -349,7 +349,15 @@ std::int64_t Tensor::offset_of(std::span<const std::int64_t> index) const {
 
 Region Tensor::region() const noexcept {
   Region r;
-  if (!defined() || numel() == 0) return r;
+  region_into(r);
+  return r;
+}
+
+void Tensor::region_into(Region& r) const noexcept {
+  r.root = nullptr;
+  r.lo = r.hi = 0;
+  r.rank = 0;
+  if (!defined() || numel() == 0) return;
   r.root = root_.get();
   r.exact = root_->injective;
   r.rank = root_->rank;
@@ -369,7 +377,6 @@ Region Tensor::region() const noexcept {
   const auto origin = reinterpret_cast<std::uintptr_t>(bytes());
   r.lo = origin + lo * esize;
   r.hi = origin + (hi + 1) * esize;
-  return r;
 }
 
 std::vector<double> Tensor::to_doubles() const {

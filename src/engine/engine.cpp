@@ -319,7 +319,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     const int space = tensor_space_[static_cast<std::size_t>(a.tensor)];
     if (!space_written_[static_cast<std::size_t>(space)]) continue;
     Region& region = t.regions[i];
-    region = t.payload.tensors[i].region();
+    t.payload.tensors[i].region_into(region);
     if (region.empty()) continue;
     const bool w = writes(a.kind);
     index_.cells_of(space, region, cells_);

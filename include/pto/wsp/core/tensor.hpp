@@ -138,6 +138,9 @@ class Tensor {
 
   /// The elements this view covers.
   Region region() const noexcept;
+  /// The same, written into `out` (only its first `rank` coordinates: no full copy of a Region,
+  /// which the dependency tracker computes for every access).
+  void region_into(Region& out) const noexcept;
   /// True when the two views share an element.
   bool overlaps(const Tensor& other) const noexcept { return region().overlaps(other.region()); }
   /// Identity of the root this view was cut from (same root: exact region comparisons).
