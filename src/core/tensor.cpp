@@ -181,11 +181,9 @@ Tensor Tensor::borrow_impl(void* data, DType dtype, const Shape& shape, const Sh
   return from_root(std::move(root));
 }
 
-void Tensor::check_dim(int dim, const char* op) const {
-  if (dim < 0 || dim >= rank_) {
-    throw CompileError(
-        fmt::format("{}: dimension {} is out of range for a view of rank {}", op, dim, rank_));
-  }
+void Tensor::throw_bad_dim(int dim, const char* op) const {
+  throw CompileError(
+      fmt::format("{}: dimension {} is out of range for a view of rank {}", op, dim, rank_));
 }
 
 void Tensor::check_element_type(DType requested) const {

@@ -158,7 +158,12 @@ class Tensor {
   static Tensor borrow_impl(void* data, DType dtype, const Shape& shape, const Shape& strides,
                             bool writable);
   void check_element_type(DType requested) const;
-  void check_dim(int dim, const char* op) const;
+  /// Inline: every generated task's view selects and slices check their dimension.
+  void check_dim(int dim, const char* op) const {
+    if (dim < 0 || dim >= rank_) [[unlikely]]
+      throw_bad_dim(dim, op);
+  }
+  [[noreturn]] void throw_bad_dim(int dim, const char* op) const;
 
   std::shared_ptr<const RootLayout> root_;
   int rank_ = 0;
