@@ -478,7 +478,10 @@ bool Engine::gate_group(const GateRef& gate, std::uint32_t g) {
   }
   Waitable& p = record(gate.is_task ? gate.ref : (gate.ref | kGroupBit));
   std::lock_guard<SpinLock> lock(p.lock);
-  if (p.done) return false;
+  if (p.done) {  // as add_edge: the critical path still runs through it
+    raise_to(group(g).path, p.path.load(std::memory_order_relaxed));
+    return false;
+  }
   p.successors.push_back(g | kGroupBit);
   group(g).pending.fetch_add(1, std::memory_order_relaxed);
   return true;
