@@ -335,7 +335,7 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
         break;
       }
       case NodeKind::Pipeline:
-        if (!step_pipeline(sink, f, n, index, max_tasks, committed)) return committed;
+        if (!step_pipeline(sink, f, n, max_tasks, committed)) return committed;
         break;
       case NodeKind::Loop: {
         const bool chain = n.loop == LoopKind::ForEach;
@@ -374,6 +374,17 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
 
 // --- CSP
 // ---------------------------------------------------------------------------------------------
+
+// A body without tasks: the engine finishes it only after every gate in force (the steps before
+// it, the item being consumed, a pushed token), so its gate stands for "all of that is done".
+GateRef Generator::empty_body(GenerationSink& sink) {
+  sink.chain_begin();
+  sink.group_begin();
+  sink.group_end();
+  const GateRef done = sink.chain_last();
+  sink.chain_end();
+  return done;
+}
 
 bool Generator::block_on(Wait wait) {
   channel_blocked_ = true;
@@ -426,11 +437,7 @@ bool Generator::step_send(GenerationSink& sink, Frame& f, const PlanNode& n) {
     if (f.stage == 0) {
       // Ready when everything a task here would wait for is done: an empty body, which the
       // engine finishes only after its gates.
-      sink.chain_begin();
-      sink.group_begin();
-      sink.group_end();
-      const GateRef ready = sink.chain_last();
-      sink.chain_end();
+      const GateRef ready = empty_body(sink);
       if (ch.consumers > 0) {
         ChannelItem item;
         item.ready = ready;
@@ -515,10 +522,7 @@ bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) 
     vars_[static_cast<std::size_t>(n.var0)] = item->value;
     if (n.once) {
       sink.push_gate(item->ready);
-      sink.chain_begin();
-      sink.group_begin();
-      sink.group_end();
-      sink.chain_end();
+      empty_body(sink);
       sink.pop_gate();
       ++ch.synced[k];
       ch.trim();
@@ -548,9 +552,8 @@ bool Generator::step_consume(GenerationSink& sink, Frame& f, const PlanNode& n) 
 
 // A pipeline: one sub-generator per process instance, each in its own context, run in turn until
 // each blocks on a channel, stops for the window or budget, or ends (closing what it produces).
-bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n, int node,
+bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n,
                               std::int64_t max_tasks, std::int64_t& committed) {
-  (void)node;
   if (f.stage == 0) {
     auto run = std::make_unique<PipeRun>();
     run->node = &n;

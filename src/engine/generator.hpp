@@ -130,8 +130,9 @@ class Generator {
   // CSP steps; each returns false when the generator must stop (blocked, budget or window).
   bool step_send(GenerationSink& sink, Frame& f, const PlanNode& n);
   bool step_consume(GenerationSink& sink, Frame& f, const PlanNode& n);
-  bool step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n, int node,
-                     std::int64_t max_tasks, std::int64_t& committed);
+  bool step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n, std::int64_t max_tasks,
+                     std::int64_t& committed);
+  static GateRef empty_body(GenerationSink& sink);
   /// Where a process waits on a channel (described only for DeadlockError).
   struct Wait {
     enum Kind { Room, Item, Token, Taken } kind = Item;
