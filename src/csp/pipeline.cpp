@@ -136,6 +136,7 @@ Workload connect(std::vector<Process> processes, std::vector<Channel> channels) 
         throw ChannelError(
             fmt::format("connect: channel '{}' is listed twice", channels[i].name()));
   PipelineNode node;
+  std::vector<Channel> queried;  // events some process queries (an event may be only queried)
   for (const Process& p : processes) {
     const ProcessDecl& d = p.decl();
     for (const ProcessDecl& other : node.processes)
@@ -174,6 +175,7 @@ Workload connect(std::vector<Process> processes, std::vector<Channel> channels) 
       if (!contains(channels, c))
         throw ChannelError(fmt::format("process '{}' queries event '{}', which is not connected",
                                        d.name, c.name()));
+    queried.insert(queried.end(), uses.queries.begin(), uses.queries.end());
     node.processes.push_back(d);
   }
   for (const Channel& c : channels) {
@@ -186,14 +188,8 @@ Workload connect(std::vector<Process> processes, std::vector<Channel> channels) 
                       "consuming process (replicate it for a pool)",
                       c.name(), fmt::join(consumers, " and ")));
     // An event may be only queried; any other channel needs a consumer.
-    const bool consumed =
-        std::any_of(node.processes.begin(), node.processes.end(), [&](const ProcessDecl& d) {
-          if (contains(d.consumes, c)) return true;
-          Uses uses;
-          uses.visit(*d.body);
-          return contains(uses.queries, c);
-        });
-    if (!consumed) throw ChannelError(fmt::format("channel '{}' is consumed by nobody", c.name()));
+    if (consumers.empty() && !contains(queried, c))
+      throw ChannelError(fmt::format("channel '{}' is consumed by nobody", c.name()));
   }
   node.channels = std::move(channels);
   return make(std::move(node));
