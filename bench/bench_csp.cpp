@@ -29,44 +29,32 @@ Kernel empty(const char* name) {
       });
 }
 
-/// The pipeline's structure alone: tasks without tensor arguments, so only the channels order
+/// Item i flows SRC[i] -> A[i % 3] -> B[i % 3] -> DST[i], each stage one task. Without buffers:
+/// the pipeline's structure alone, tasks without tensor arguments, so only the channels order
 /// them (as the peers are given their edges; like bench_e2e's structure-only chain).
-Workload three_stages_structure_only() {
-  auto empty0 = [](const char* name) {
-    return make_kernel(name, {}, [](const TaskArgs&) {}).with_cost([](const TaskArgs&) {
-      return KernelCost{CoreKind::Vector, 0, 1000};
-    });
+Workload three_stages(bool buffers = true) {
+  auto stage = [&](const char* name) {
+    return buffers ? empty(name)
+                   : make_kernel(name, {}, [](const TaskArgs&) {}).with_cost([](const TaskArgs&) {
+                       return KernelCost{CoreKind::Vector, 0, 1000};
+                     });
   };
-  Kernel load = empty0("load"), compute = empty0("compute"), store = empty0("store");
-  Channel l2c("l2c", kDepth), c2s("c2s", kDepth);
-  Process loader = process("loader").produces({l2c}).body(
-      for_each(DenseDyn("n"), "i", [&](Var i) { return send(l2c, task(load, {i}, {})); }));
-  Process computer =
-      process("computer").consumes({l2c}).produces({c2s}).body(consume(l2c, "i", [&](Var i) {
-        return send(c2s, task(compute, {i}, {}));
-      }));
-  Process storer = process("storer").consumes({c2s}).body(
-      consume(c2s, "i", [&](Var i) { return task(store, {i}, {}); }));
-  return connect({loader, computer, storer}, {l2c, c2s});
-}
-
-/// Item i flows SRC[i] -> A[i % 3] -> B[i % 3] -> DST[i], each stage one task.
-Workload three_stages() {
-  Kernel load = empty("load"), compute = empty("compute"), store = empty("store");
+  Kernel load = stage("load"), compute = stage("compute"), store = stage("store");
   TensorRef SRC = tensor("SRC", DType::f32, 2, TensorAccess::ReadOnly),
             DST = tensor("DST", DType::f32, 2);
   TensorRef A = tensor("A", DType::f32, 2), B = tensor("B", DType::f32, 2);
-  Channel l2c("l2c", kDepth), c2s("c2s", kDepth);
   const int slots = kDepth + 1;
+  auto args = [&](std::vector<Arg> views) { return buffers ? views : std::vector<Arg>{}; };
+  Channel l2c("l2c", kDepth), c2s("c2s", kDepth);
   Process loader = process("loader").produces({l2c}).body(for_each(DenseDyn("n"), "i", [&](Var i) {
-    return send(l2c, task(load, {i}, {SRC[i], A[i % slots]}));
+    return send(l2c, task(load, {i}, args({SRC[i], A[i % slots]})));
   }));
   Process computer =
       process("computer").consumes({l2c}).produces({c2s}).body(consume(l2c, "i", [&](Var i) {
-        return send(c2s, task(compute, {i}, {A[i % slots], B[i % slots]}));
+        return send(c2s, task(compute, {i}, args({A[i % slots], B[i % slots]})));
       }));
   Process storer = process("storer").consumes({c2s}).body(consume(c2s, "i", [&](Var i) {
-    return task(store, {i}, {B[i % slots], DST[i]});
+    return task(store, {i}, args({B[i % slots], DST[i]}));
   }));
   return connect({loader, computer, storer}, {l2c, c2s});
 }
@@ -125,7 +113,7 @@ void BM_PtoWspNoChannels(benchmark::State& state) {
   BM_PtoWsp(state, without_channels());
 }
 void BM_PtoWspPipelineStructure(benchmark::State& state) {
-  BM_PtoWsp(state, three_stages_structure_only());
+  BM_PtoWsp(state, three_stages(false));
 }
 // Args: items, threads, prevalidation (a generation pass before running; on by default).
 BENCHMARK(BM_PtoWspPipeline)
