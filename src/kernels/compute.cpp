@@ -498,7 +498,7 @@ void compute(const Instr& in, const TileRef* a, const TileRef* b, const TileRef*
     case OpCode::Iota:
       r.valid_rows = r.type.rows;
       r.valid_cols = r.type.cols;
-      fill(r, op == OpCode::Full ? scalar : scalar, op == OpCode::Iota);
+      fill(r, scalar, op == OpCode::Iota);
       return;
     case OpCode::Cast:
       r.valid_rows = a->valid_rows;

@@ -115,19 +115,7 @@ int ProgramBuilder::param_index(std::string_view param, std::string_view op) con
 DynTile ProgramBuilder::load(std::string_view param, int rows, int cols, int row0, int col0) {
   const int p = param_index(param, "load");
   const wsp::ParamSpec& spec = program_.params_[static_cast<std::size_t>(p)];
-  if (!wsp::reads(spec.kind))
-    throw wsp::TypeCheckError(
-        fmt::format("load in tile program {}: parameter '{}' is {}, loads "
-                    "need In or InOut",
-                    program_.name_, spec.name, wsp::name_of(spec.kind)));
-  if (!spec.dtype || !is_tile_dtype(*spec.dtype))
-    throw wsp::TypeCheckError(
-        fmt::format("load in tile program {}: parameter '{}' must pin a tile "
-                    "dtype (f32, f16, bf16, i32, u32)",
-                    program_.name_, spec.name));
-  if (row0 < 0 || col0 < 0)
-    throw wsp::TypeCheckError(fmt::format("load {} in tile program {}: offset ({}, {}) is negative",
-                                          spec.name, program_.name_, row0, col0));
+  detail::check_load(spec, row0, col0, "tile program", program_.name_);
   Instr in;
   in.op = OpCode::Load;
   in.param = p;
@@ -141,27 +129,14 @@ DynTile ProgramBuilder::load(std::string_view param, int rows, int cols, int row
 
 void ProgramBuilder::store(std::string_view param, const DynTile& tile, int row0, int col0) {
   const int p = param_index(param, "store");
-  const wsp::ParamSpec& spec = program_.params_[static_cast<std::size_t>(p)];
-  if (!wsp::writes(spec.kind))
-    throw wsp::TypeCheckError(
-        fmt::format("store in tile program {}: parameter '{}' is {}, stores "
-                    "need Out or InOut",
-                    program_.name_, spec.name, wsp::name_of(spec.kind)));
   Instr in;
   in.op = OpCode::Store;
   in.param = p;
   in.a = operand(tile, "store");
   in.row0 = row0;
   in.col0 = col0;
-  if (!spec.dtype || *spec.dtype != tile.dtype())
-    throw wsp::TypeCheckError(
-        fmt::format("store in tile program {}: tile {} does not match "
-                    "parameter '{}' ({})",
-                    program_.name_, tile.type().to_string(), spec.name, spec.to_string()));
-  if (row0 < 0 || col0 < 0)
-    throw wsp::TypeCheckError(
-        fmt::format("store {} in tile program {}: offset ({}, {}) is negative", spec.name,
-                    program_.name_, row0, col0));
+  detail::check_store(program_.params_[static_cast<std::size_t>(p)], tile.type(), row0, col0,
+                      "tile program", program_.name_);
   program_.body_.push_back(in);
 }
 

@@ -4,6 +4,7 @@
 
 #include "kernels/apply.hpp"
 #include "kernels/tile_access.hpp"
+#include "kernels/type_rules.hpp"
 #include "pto/wsp/core/error.hpp"
 #include "pto/wsp/tile/interpreter.hpp"
 
@@ -23,11 +24,7 @@ const wsp::ParamSpec& spec_of(const wsp::TaskArgs& args, std::string_view param)
 DynTile KernelIO::load(std::string_view param, int rows, int cols, int row0, int col0) {
   if (builder_ != nullptr) return builder_->load(param, rows, cols, row0, col0);
   const wsp::ParamSpec& spec = spec_of(*args_, param);
-  if (!spec.dtype || !is_tile_dtype(*spec.dtype) || !wsp::reads(spec.kind) || row0 < 0 || col0 < 0)
-    throw wsp::TypeCheckError(
-        fmt::format("load {} in kernel {}: needs an In/InOut parameter with "
-                    "a tile dtype and offsets ≥ 0",
-                    param, args_->signature().name()));
+  detail::check_load(spec, row0, col0, "kernel", args_->signature().name());
   DynTile tile(TileType{rows, cols, *spec.dtype}, pool_);
   detail::TileRef ref = TileAccess::ref(tile);
   detail::load_tile(args_->tensor(param), row0, col0, ref, param);
@@ -37,12 +34,11 @@ DynTile KernelIO::load(std::string_view param, int rows, int cols, int row0, int
 
 void KernelIO::store(std::string_view param, const DynTile& tile, int row0, int col0) {
   if (builder_ != nullptr) return builder_->store(param, tile, row0, col0);
-  const wsp::ParamSpec& spec = spec_of(*args_, param);
-  if (!wsp::writes(spec.kind) || row0 < 0 || col0 < 0 || tile.traced() || !tile.defined())
-    throw wsp::TypeCheckError(
-        fmt::format("store {} in kernel {}: needs an Out/InOut parameter, "
-                    "offsets ≥ 0 and a concrete tile",
-                    param, args_->signature().name()));
+  if (tile.traced() || !tile.defined())
+    throw wsp::TypeCheckError(fmt::format("store {} in kernel {}: needs a concrete tile", param,
+                                          args_->signature().name()));
+  detail::check_store(spec_of(*args_, param), tile.type(), row0, col0, "kernel",
+                      args_->signature().name());
   detail::store_tile(TileAccess::ref(tile), args_->tensor(param), row0, col0, param);
 }
 

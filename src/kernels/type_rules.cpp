@@ -47,6 +47,35 @@ const TileType& need(OpCode op, const TileType* t, const char* which) {
 
 }  // namespace
 
+void check_load(const wsp::ParamSpec& spec, int row0, int col0, std::string_view what,
+                std::string_view name) {
+  const auto where = [&] { return fmt::format("{} {}", what, name); };
+  if (!wsp::reads(spec.kind))
+    throw TypeCheckError(fmt::format("load in {}: parameter '{}' is {}, loads need In or InOut",
+                                     where(), spec.name, wsp::name_of(spec.kind)));
+  if (!spec.dtype || !is_tile_dtype(*spec.dtype))
+    throw TypeCheckError(
+        fmt::format("load in {}: parameter '{}' must pin a tile dtype (f32, f16, bf16, i32, u32)",
+                    where(), spec.name));
+  if (row0 < 0 || col0 < 0)
+    throw TypeCheckError(
+        fmt::format("load {} in {}: offset ({}, {}) is negative", spec.name, where(), row0, col0));
+}
+
+void check_store(const wsp::ParamSpec& spec, const TileType& tile, int row0, int col0,
+                 std::string_view what, std::string_view name) {
+  const auto where = [&] { return fmt::format("{} {}", what, name); };
+  if (!wsp::writes(spec.kind))
+    throw TypeCheckError(fmt::format("store in {}: parameter '{}' is {}, stores need Out or InOut",
+                                     where(), spec.name, wsp::name_of(spec.kind)));
+  if (!spec.dtype || *spec.dtype != tile.dtype)
+    throw TypeCheckError(fmt::format("store in {}: tile {} does not match parameter '{}' ({})",
+                                     where(), tile.to_string(), spec.name, spec.to_string()));
+  if (row0 < 0 || col0 < 0)
+    throw TypeCheckError(
+        fmt::format("store {} in {}: offset ({}, {}) is negative", spec.name, where(), row0, col0));
+}
+
 BinaryForm binary_form(OpCode op, const TileType& a, const TileType& b) {
   if (a.rows == b.rows && a.cols == b.cols) return BinaryForm::Full;
   if (b.rows == a.rows && b.cols == 1) return BinaryForm::PerRow;
