@@ -74,6 +74,10 @@ class Scheduler {
     return Pick{};
   }
 
+  /// FIFO order, immediate timing, no streams, no stealing: a worker may take several startable
+  /// tasks at once without changing what any policy guarantees.
+  bool plain() const noexcept { return plain_; }
+
   /// Whether `pick(worker, now, unit_mask)` could find anything (a cheap test for callers that
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
   /// in one of the worker's queues, or in any queue under work_steal.
