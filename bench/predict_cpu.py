@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """How well the calibrated simulator predicts the cpu backend: for several schedules of the
-attention example, the median cpu makespan (3 processes x `--runs 5`, median of medians) beside
-one simulation on the machine description written by `pto-wsp calibrate`.
+attention example, the median cpu makespan (P processes x `--runs R`, median of medians) beside
+one simulation on the machine description written by `pto-wsp calibrate` (run it with the same
+--threads and --kv-lengths).
 
-  bench/predict_cpu.py build/tools/pto-wsp host.json [--threads 2]
+  bench/predict_cpu.py build/tools/pto-wsp host.json [--threads 2] [--kv-lengths 512,4096,...]
 """
 import argparse, statistics, subprocess
 
@@ -17,6 +18,7 @@ SCHEDULES = [["--queues", "1"],
 def makespan(cli, args):
     out = subprocess.run([cli, "run", "attention"] + args, capture_output=True, text=True,
                          check=True).stdout
+    last = None
     for line in out.splitlines():
         if line.startswith("makespan over"):
             return float(line.split("median")[1].split()[0])
@@ -26,13 +28,24 @@ def makespan(cli, args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cli"); ap.add_argument("machine"); ap.add_argument("--threads", default="2")
+    ap.add_argument("cli"); ap.add_argument("machine")
+    ap.add_argument("--threads", default="2")
+    ap.add_argument("--kv-lengths", default=None)
+    ap.add_argument("--processes", type=int, default=3)
+    ap.add_argument("--runs", default="5")
     a = ap.parse_args()
+    size = ["--kv-lengths", a.kv_lengths] if a.kv_lengths else []
+    errors = []
     for s in SCHEDULES:
-        cpu = statistics.median(makespan(a.cli, ["--threads", a.threads, "--runs", "5"] + s)
-                                for _ in range(3))
-        sim = makespan(a.cli, ["--backend", "sim", "--machine", a.machine] + s)
-        print(f"{' '.join(s):42s} cpu {cpu:7.3f} ms  sim {sim:7.3f} ms  error {100 * (sim - cpu) / cpu:+6.1f}%")
+        cpu = statistics.median(
+            makespan(a.cli, ["--threads", a.threads, "--runs", a.runs] + size + s)
+            for _ in range(a.processes))
+        sim = makespan(a.cli, ["--backend", "sim", "--machine", a.machine] + size + s)
+        errors.append(100 * (sim - cpu) / cpu)
+        print(f"{' '.join(s):42s} cpu {cpu:8.3f} ms  sim {sim:8.3f} ms  error {errors[-1]:+6.1f}%",
+              flush=True)
+    print(f"mean |error| {statistics.mean(abs(e) for e in errors):.1f}%, "
+          f"max |error| {max(abs(e) for e in errors):.1f}%")
 
 if __name__ == "__main__":
     main()

@@ -123,6 +123,11 @@ void add_workload_options(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--batch", f.synthetic.batch, "synthetic: values of axis b (4)");
   cmd->add_option("--tasks", f.synthetic.tasks, "synthetic: tasks per grid (64)");
   cmd->add_option("--cost-us", f.synthetic.cost_us, "synthetic: µs each task spins (10)");
+  cmd->add_option("--kv-lengths", f.attention.kv_lengths,
+                  "attention: the KV length of each batch entry, comma-separated "
+                  "(1000,37,4096,513,64,2500,1,777)")
+      ->delimiter(',')
+      ->expected(1, 1 << 16);
   cmd->add_flag("--tile-kernels", f.attention.tile_kernels,
                 "attention: kernels written in the tile language (sim costs from their programs)");
 }

@@ -21,7 +21,6 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
-#include <deque>
 #include <exception>
 #include <optional>
 #include <queue>
@@ -32,6 +31,7 @@
 #include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
 #include "engine/kernel_call.hpp"
+#include "engine/ring_queue.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/validation.hpp"
 #include "pto/wsp/core/error.hpp"
@@ -308,30 +308,47 @@ class SimExecutor final : public Executor {
   }
 
   // Arrivals of freshly generated tasks come in time order (generation order plus a constant
-  // latency): a FIFO keeps them out of the heap, which then holds only the events in flight.
+  // latency), and so do completions noticed (a core's end plus the constant poll delay): FIFOs
+  // keep them out of the heap, which then holds only core ends and AICPU retirements.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
     ++in_transit_;
     arrivals_.push_back(Event{time, next_seq_++, Event::Arrive, slot});
   }
-
-  bool has_event() const noexcept { return !events_.empty() || !arrivals_.empty(); }
-  // The earliest event by (time, seq): the order a single heap would give.
-  const Event& peek() const {
-    if (arrivals_.empty()) return events_.top();
-    if (events_.empty()) return arrivals_.front();
-    const Event& a = arrivals_.front();
-    const Event& e = events_.top();
-    return (a.time != e.time ? a.time < e.time : a.seq < e.seq) ? a : e;
+  void schedule_retire(std::int64_t time, std::uint32_t slot) {
+    retires_.push_back(Event{time, next_seq_++, Event::Retire, slot});
   }
-  Event pop() {
-    if (!arrivals_.empty() && &peek() == &arrivals_.front()) {
-      const Event e = arrivals_.front();
-      arrivals_.pop_front();
-      return e;
+
+  static bool before(const Event& a, const Event& b) {
+    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
+  }
+  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires };
+  // The source of the earliest event by (time, seq): the order a single heap would give.
+  Source earliest() const {
+    Source s = Source::None;
+    const Event* best = nullptr;
+    if (!events_.empty()) {
+      best = &events_.top();
+      s = Source::Heap;
     }
-    const Event e = events_.top();
-    events_.pop();
-    return e;
+    if (!arrivals_.empty() && (!best || before(arrivals_.front(), *best))) {
+      best = &arrivals_.front();
+      s = Source::Arrivals;
+    }
+    if (!retires_.empty() && (!best || before(retires_.front(), *best))) s = Source::Retires;
+    return s;
+  }
+  const Event& front_of(Source s) const {
+    return s == Source::Heap ? events_.top()
+                             : (s == Source::Arrivals ? arrivals_.front() : retires_.front());
+  }
+  void pop(Source s) {
+    if (s == Source::Heap) {
+      events_.pop();
+    } else if (s == Source::Arrivals) {
+      arrivals_.pop_front();
+    } else {
+      retires_.pop_front();
+    }
   }
 
   void reset() {
@@ -339,6 +356,7 @@ class SimExecutor final : public Executor {
     scheduler_.start();
     events_ = decltype(events_)();
     arrivals_.clear();
+    retires_.clear();
     in_transit_ = 0;
     next_seq_ = 0;
     run_log_.clear();
@@ -363,12 +381,17 @@ class SimExecutor final : public Executor {
     reset();
     schedule_event(0, Event::Generate);
     generate_scheduled_ = true;
-    while (has_event()) {
+    for (Source s = earliest(); s != Source::None; s = earliest()) {
       if (abort_.load(std::memory_order_relaxed)) return;  // the executor is being destroyed
       // Everything that happens at one instant happens before the AICPUs decide: tasks that
       // become ready together are choices of one decision (priority, interleaving).
-      now_ = peek().time;
-      while (has_event() && peek().time == now_) process(pop());
+      now_ = front_of(s).time;
+      do {
+        const Event e = front_of(s);
+        pop(s);
+        process(e);
+        s = earliest();
+      } while (s != Source::None && front_of(s).time == now_);
       try_dispatch();
     }
     if (!gen_done_ || outstanding_ != 0) {
@@ -549,7 +572,7 @@ class SimExecutor final : public Executor {
     if (machine_.completion_poll_ns == 0) {
       on_retire(slot);
     } else {
-      schedule_event(now_ + machine_.completion_poll_ns, Event::Retire, slot);
+      schedule_retire(now_ + machine_.completion_poll_ns, slot);
     }
   }
 
@@ -600,7 +623,8 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
-  std::deque<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
+  engine::Ring<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
+  engine::Ring<Event> retires_;   ///< completions noticed by their AICPU, in time order
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
