@@ -12,8 +12,9 @@
 #include "pto/wsp/core/error.hpp"
 
 #include <cblas.h>
+#include <dlfcn.h>
 
-extern "C" void openblas_set_num_threads(int num_threads);
+#include <cstdlib>
 
 namespace pto::detail {
 namespace {
@@ -22,6 +23,27 @@ using Row = Eigen::Map<Eigen::ArrayXf>;
 using ConstRow = Eigen::Map<const Eigen::ArrayXf>;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// OpenBLAS is opened on first use rather than linked. Its pthread build starts a pool of
+// (cores - 1) threads as soon as it is loaded, and they spin on sched_yield for ~0.1 s before
+// sleeping: every process using the library, matmuls or not, lost cores to them while its first
+// executions ran (measured: 2-worker runs at 1-core speed for the first ~100 ms of a process).
+// Opened with OPENBLAS_NUM_THREADS=1 (unless the user set it) it starts no pool, and each sgemm
+// runs on the calling worker: the runtime's workers are the parallelism. The pthread build and
+// not the serial one: Debian's serial build is not safe to call from several threads at once
+// (built without USE_LOCKING; concurrent sgemms corrupted results in review). Without OpenBLAS,
+// Eigen computes every product (the same results up to rounding order).
+using Sgemm = decltype(&cblas_sgemm);
+Sgemm open_sgemm() {
+  ::setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);  // once, before the library reads it
+  void* lib = ::dlopen(PTO_WSP_OPENBLAS_PATH, RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) lib = ::dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) return nullptr;  // kept open for the life of the process
+  if (auto* set = reinterpret_cast<void (*)(int)>(::dlsym(lib, "openblas_set_num_threads"))) {
+    set(1);
+  }
+  return reinterpret_cast<Sgemm>(::dlsym(lib, "cblas_sgemm"));
+}
 
 bool is_narrow(DType d) noexcept {
   return d == DType::f16 || d == DType::bf16;
@@ -615,13 +637,15 @@ void compute_matmul(const Instr& in, const TileRef& a, const TileRef& b, const T
   const F32View x = read_f32(a, s, 0);
   const F32View y = read_f32(b, s, 1);
   if (blas) {
-    // One BLAS thread per call, set once before the first (thread-safe static initialisation):
-    // the runtime's workers are the parallelism. (OpenBLAS's own setting, not ours to keep.)
-    static const bool single_threaded = (openblas_set_num_threads(1), true);
-    (void)single_threaded;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
-                k, 1.0f, x.p, x.stride, y.p, y.stride, acc != nullptr ? 1.0f : 0.0f, out, ldc);
-    return;
+    static const Sgemm sgemm = open_sgemm();  // thread-safe static initialisation
+    if (sgemm != nullptr) {
+      sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+            1.0f, x.p, x.stride, y.p, y.stride, acc != nullptr ? 1.0f : 0.0f, out, ldc);
+      return;
+    }
+    for (int i = 0; acc == nullptr && i < m; ++i) {  // Eigen accumulates into a zeroed result
+      std::fill(out + std::ptrdiff_t{i} * ldc, out + std::ptrdiff_t{i} * ldc + n, 0.0f);
+    }
   }
   using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using ConstMap = Eigen::Map<const Mat, Eigen::Unaligned, Eigen::OuterStride<>>;

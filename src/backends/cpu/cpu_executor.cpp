@@ -54,6 +54,7 @@ class CpuExecutor final : public Executor {
     options_.threads = n;
     options_.window = options_.window.value_or(TaskWindow{});
     low_water_ = 2 * n;
+    spin_ = static_cast<unsigned>(n) <= std::thread::hardware_concurrency();
     window_hysteresis_ = std::clamp<std::int64_t>(options_.window->size / 8, 1, 64);
     local_.resize(static_cast<std::size_t>(n));
     for (int w = 0; w < n; ++w) threads_.emplace_back([this, w] { worker_main(w); });
@@ -212,7 +213,8 @@ class CpuExecutor final : public Executor {
 
   // With mu_ held: wakes one sleeping worker that can start work of `queue`.
   bool wake_for(int queue) {
-    if (sleeping_ == 0) return false;  // the common case under load: nobody to wake
+    signal_.fetch_add(1, std::memory_order_release);  // a spinning worker looks again
+    if (sleeping_ == 0) return false;                 // the common case under load: nobody to wake
     // Workers really asleep first; a worker helping generation (counted as asleep) last.
     for (const bool helping : {false, true}) {
       for (int w : scheduler_.workers_of(queue)) {
@@ -239,6 +241,7 @@ class CpuExecutor final : public Executor {
     return true;
   }
   void wake_all() {
+    signal_.fetch_add(1, std::memory_order_release);
     for (Sleeper& s : sleepers_) {
       set_asleep(s, false);
       s.cv.notify_one();
@@ -487,6 +490,10 @@ class CpuExecutor final : public Executor {
         }
       }
       const std::int64_t t0 = now_ns();
+      if (wake_at < 0 && spin_ && spin_for_signal(lk)) {
+        local->idle_ns += now_ns() - t0;
+        continue;
+      }
       set_asleep(me, true);
       if (wake_at >= 0) {
         // Rate limit: sleep until the next start is allowed (or something else happens).
@@ -499,6 +506,33 @@ class CpuExecutor final : public Executor {
     }
   }
 
+  // Before sleeping, an idle worker watches for kSpinNs whether anything happened that would have
+  // woken it (every wake-up bumps signal_), and looks again if so. A sleeping worker costs a futex
+  // wake-up to restart, and the OS often places the woken thread on the core of the thread that
+  // woke it — which keeps running — so it waits for the next load balance: milliseconds, measured
+  // as 2-10 ms lost per execution on a 2-core VM (docs/engine.md). Only when every worker has a
+  // core of its own. Called and returns with mu_ held; true: look again instead of sleeping.
+  bool spin_for_signal(std::unique_lock<std::mutex>& lk) {
+    const std::uint64_t seen = signal_.load(std::memory_order_relaxed);
+    lk.unlock();
+    const std::int64_t until = now_ns() + kSpinNs;
+    bool signalled = false;
+    while (!signalled && now_ns() < until) {
+      for (int i = 0; i < 32 && !signalled; ++i) {
+        cpu_relax();
+        signalled = signal_.load(std::memory_order_acquire) != seen;
+      }
+    }
+    lk.lock();
+    return signalled || signal_.load(std::memory_order_relaxed) != seen;
+  }
+  static void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  static constexpr std::int64_t kSpinNs = 200000;  // libgomp: 300 000 spins (GOMP_SPINCOUNT)
   static constexpr std::int64_t kGenerationBatch = 256;
   static constexpr std::int64_t kBatchNs = 2000;  ///< a batch of tasks lasts about this long
   static constexpr std::int64_t kMaxBatch = 16;
@@ -535,7 +569,10 @@ class CpuExecutor final : public Executor {
   std::int64_t completions_ = 0;
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
-  std::atomic<bool> stop_{false};  ///< aborting_, readable without the lock (batches stop)
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> signal_{0};  ///< bumped by every wake-up (see spin_for_signal)
+  bool spin_ = false;  ///< every worker has a core of its own  ///< aborting_, readable without the
+                       ///< lock (batches stop)
   WallClock clock_;
   std::int64_t end_ns_ = 0;
   std::int64_t validation_ns_ = 0;
