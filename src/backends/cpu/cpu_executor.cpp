@@ -515,9 +515,10 @@ class CpuExecutor final : public Executor {
   bool spin_for_signal(std::unique_lock<std::mutex>& lk) {
     const std::uint64_t seen = signal_.load(std::memory_order_relaxed);
     lk.unlock();
-    const std::int64_t until = now_ns() + kSpinNs;
+    // steady_clock, not clock_: execute() may reset clock_'s origin while we spin unlocked.
+    const auto until = Clock::now() + std::chrono::nanoseconds(kSpinNs);
     bool signalled = false;
-    while (!signalled && now_ns() < until) {
+    while (!signalled && Clock::now() < until) {
       for (int i = 0; i < 32 && !signalled; ++i) {
         cpu_relax();
         signalled = signal_.load(std::memory_order_acquire) != seen;
