@@ -52,17 +52,22 @@ class Scheduler {
   /// the record's issue fields), or stolen under work_steal. Only tasks whose unit (the kind of
   /// core they need, TaskRecord::unit) is in `unit_mask` are considered.
   Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits) {
-    if (!plain_ || unit_mask != 1u) return pick_policy(worker, now, unit_mask);
-    // The default schedule on one kind of core: the first startable task of the worker's next
-    // queue (inline: once per task).
+    if (!plain_) return pick_policy(worker, now, unit_mask);
+    // The default schedule: the first startable task of the worker's next queue, from the lane
+    // of a wanted kind of core whose front became startable first (inline: once per task).
     const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
     int& rotation = worker_rotation_[static_cast<std::size_t>(worker)];
     const int n = static_cast<int>(mine.size());
     for (int i = 0; i < n; ++i) {
       const int queue = mine[static_cast<std::size_t>(n == 1 ? 0 : (rotation + i) % n)];
       Queue& q = queues_[static_cast<std::size_t>(queue)];
-      Lane& lane = q.lanes[0];
-      if (lane.startable == 0) continue;
+      const bool vector = (unit_mask & 1u) && q.lanes[0].startable > 0;
+      const bool cube = (unit_mask & 2u) && q.lanes[1].startable > 0;
+      if (!vector && !cube) continue;
+      const bool take_cube =
+          cube && (!vector || engine_.task(q.lanes[1].fifo.front()).startable_seq <
+                                  engine_.task(q.lanes[0].fifo.front()).startable_seq);
+      Lane& lane = q.lanes[take_cube ? 1 : 0];
       const std::uint32_t slot = lane.fifo.front();
       lane.fifo.pop_front();
       --lane.startable;
