@@ -55,7 +55,8 @@ std::vector<int> alias_spaces(const BoundValues& values, std::vector<bool>& exac
 
 }  // namespace
 
-Engine::Engine(const Plan& plan, EngineOptions options) : plan_(plan), options_(options) {
+Engine::Engine(const Plan& plan, EngineOptions options)
+    : plan_(plan), options_(options), accesses_(plan_accesses(plan)) {
   if (options_.window < 1) {
     throw ScheduleError(
         fmt::format("TaskWindow({}): the window must hold at least one task", options_.window));
@@ -116,11 +117,19 @@ void Engine::start(const BoundValues& values) {
   if (options_.dispatcher) options_.dispatcher->start(values);
   std::vector<bool> exact;
   tensor_space_ = alias_spaces(values, exact);
-  // A space no task writes (read-only inputs, unless they alias something written) can have no
-  // conflict: its accesses are not tracked at all.
-  space_written_.assign(exact.size(), 0);
+  // Accesses that can have no conflict are not tracked at all: those to a space no task writes
+  // (read-only inputs, unless they alias something written), and the one access to a space
+  // nothing else touches whose tasks reach disjoint elements (a grid writing out[b][t]) — given a
+  // layout without self-aliasing, which `exact` (one injective root) says.
+  space_tracked_.assign(exact.size(), 0);
   for (std::size_t i = 0; i < tensor_space_.size(); ++i)
-    if (plan_.tensor_written[i]) space_written_[static_cast<std::size_t>(tensor_space_[i])] = 1;
+    if (plan_.tensor_written[i]) space_tracked_[static_cast<std::size_t>(tensor_space_[i])] = 1;
+  std::vector<int> users(exact.size(), 0);
+  for (const PlanAccess& a : accesses_) ++users[static_cast<std::size_t>(tensor_space_[a.tensor])];
+  for (const PlanAccess& a : accesses_) {
+    const auto space = static_cast<std::size_t>(tensor_space_[a.tensor]);
+    if (users[space] == 1 && a.disjoint_instances && exact[space]) space_tracked_[space] = 0;
+  }
   index_.reset(std::move(exact));
 }
 
@@ -317,7 +326,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     const PlanArg& a = n.args[i];
     if (a.kind == ParamKind::Scalar) continue;
     const int space = tensor_space_[static_cast<std::size_t>(a.tensor)];
-    if (!space_written_[static_cast<std::size_t>(space)]) continue;
+    if (!space_tracked_[static_cast<std::size_t>(space)]) continue;
     Region& region = t.regions[i];
     t.payload.tensors[i].region_into(region);
     if (region.empty()) continue;

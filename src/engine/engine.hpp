@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/access_analysis.hpp"
 #include "engine/chunked_loop.hpp"
 #include "engine/generator.hpp"
 #include "engine/region_index.hpp"
@@ -251,6 +252,7 @@ class Engine final : private GenerationSink {
 
   const Plan& plan_;
   EngineOptions options_;
+  std::vector<PlanAccess> accesses_;  ///< every tensor argument of the plan (access_analysis.hpp)
   const BoundValues* values_ = nullptr;
   std::unique_ptr<Generator> generator_;
 
@@ -293,7 +295,7 @@ class Engine final : private GenerationSink {
   RegionIndex index_;
   RegionIndex::Cells cells_;                 ///< scratch for track_data
   std::vector<int> tensor_space_;            ///< space of each plan tensor
-  std::vector<std::uint8_t> space_written_;  ///< some task writes a tensor of the space
+  std::vector<std::uint8_t> space_tracked_;  ///< accesses to the space can conflict (start())
 
   // Retired records, handed over by `retire` (any thread).
   SpinLock retired_lock_;
