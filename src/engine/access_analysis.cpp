@@ -9,78 +9,123 @@ class Walker {
  public:
   explicit Walker(const Plan& plan) : plan_(plan) {}
 
-  void visit(int index, bool distinct, bool in_csp) {
+  void visit(int index) {
     if (index < 0) return;
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(index)];
+    if (n.kind == NodeKind::Task) {
+      task(index, n);
+      return;
+    }
+    path_.push_back(index);
     switch (n.kind) {
       case NodeKind::Task:
-        task(index, n, distinct && !in_csp);
-        return;
-      case NodeKind::Loop: {
-        const std::size_t mark = vars_.size();
-        if (n.var0 >= 0) vars_.push_back(n.var0);
-        if (n.var1 >= 0) vars_.push_back(n.var1);
-        visit(n.body, distinct && n.axis != AxisKind::Sparse, in_csp || n.has_csp);
-        vars_.resize(mark);
-        return;
-      }
-      case NodeKind::Cond:
-      case NodeKind::Query:
-        visit(n.then_branch, distinct, in_csp || n.kind == NodeKind::Query);
-        visit(n.else_branch, distinct, in_csp || n.kind == NodeKind::Query);
-        return;
-      case NodeKind::Combine:
-      case NodeKind::Sequential:
-        for (int c : n.children) visit(c, distinct, in_csp);
-        return;
+        break;
+      case NodeKind::Loop:
       case NodeKind::Send:
       case NodeKind::Consume:
-        visit(n.body, distinct, true);
-        return;
+        visit(n.body);
+        break;
+      case NodeKind::Cond:
+      case NodeKind::Query:
+        visit(n.then_branch);
+        visit(n.else_branch);
+        break;
+      case NodeKind::Combine:
+      case NodeKind::Sequential:
+        for (int c : n.children) visit(c);
+        break;
       case NodeKind::Pipeline:
-        for (const PlanProcess& p : n.processes) visit(p.body, distinct, true);
-        return;
+        for (const PlanProcess& p : n.processes) visit(p.body);
+        break;
     }
+    path_.pop_back();
   }
 
   std::vector<PlanAccess> take() { return std::move(accesses_); }
 
  private:
-  void task(int index, const PlanNode& n, bool candidate) {
+  void task(int index, const PlanNode& n) {
     for (std::size_t i = 0; i < n.args.size(); ++i) {
       const PlanArg& a = n.args[i];
       if (a.kind == ParamKind::Scalar) continue;
-      accesses_.push_back(
-          PlanAccess{index, static_cast<int>(i), a.tensor, candidate && selects_every_loop_var(a)});
+      PlanAccess access{index, static_cast<int>(i), a.tensor, path_, true, {}};
+      for (const PlanViewOp& op : a.view) {
+        const auto& code = op.begin.code();
+        if (op.kind != ViewOp::Kind::Select || code.size() != 1 ||
+            code[0].code != ExprProgram::Code::PushVar) {
+          access.plain = false;
+          break;
+        }
+        access.selects.push_back(code[0].index);
+      }
+      std::sort(access.selects.begin(), access.selects.end());
+      if (std::adjacent_find(access.selects.begin(), access.selects.end()) !=
+          access.selects.end()) {
+        access.plain = false;
+      }
+      accesses_.push_back(std::move(access));
     }
-  }
-
-  // The view's selects index the tensor by exactly the enclosing loop variables, each once.
-  bool selects_every_loop_var(const PlanArg& a) const {
-    std::vector<int> selected;
-    for (const PlanViewOp& op : a.view) {
-      if (op.kind != ViewOp::Kind::Select) return false;
-      const auto& code = op.begin.code();
-      if (code.size() != 1 || code[0].code != ExprProgram::Code::PushVar) return false;
-      selected.push_back(code[0].index);
-    }
-    std::vector<int> loops = vars_;
-    std::sort(selected.begin(), selected.end());
-    std::sort(loops.begin(), loops.end());
-    return selected == loops && std::adjacent_find(loops.begin(), loops.end()) == loops.end();
   }
 
   const Plan& plan_;
-  std::vector<int> vars_;  ///< variables bound by the loops around the current node
+  std::vector<int> path_;
   std::vector<PlanAccess> accesses_;
 };
+
+bool binds(const std::vector<int>& sorted_vars, int var) {
+  return var >= 0 && std::binary_search(sorted_vars.begin(), sorted_vars.end(), var);
+}
 
 }  // namespace
 
 std::vector<PlanAccess> plan_accesses(const Plan& plan) {
   Walker w(plan);
-  w.visit(plan.root, true, false);
+  w.visit(plan.root);
   return w.take();
+}
+
+bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> accesses) {
+  if (accesses.empty()) return true;
+  const std::vector<int>& v = accesses.front()->selects;
+  for (const PlanAccess* a : accesses) {
+    if (!a->plain || a->selects != v) return false;
+    std::size_t bound = 0;  // variables of V bound by loops around this access
+    for (std::size_t k = 0; k < a->path.size(); ++k) {
+      const int index = a->path[k];
+      const PlanNode& n = plan.nodes[static_cast<std::size_t>(index)];
+      switch (n.kind) {
+        case NodeKind::Loop: {
+          const int in_v = (binds(v, n.var0) ? 1 : 0) + (binds(v, n.var1) ? 1 : 0);
+          const int vars = (n.var0 >= 0 ? 1 : 0) + (n.var1 >= 0 ? 1 : 0);
+          if (in_v > 0) {
+            if (in_v != vars || n.axis == AxisKind::Sparse) return false;
+            bound += static_cast<std::size_t>(in_v);
+          } else if (n.loop != LoopKind::ForEach) {
+            return false;  // its iterations could touch the same elements at once
+          }
+          break;
+        }
+        case NodeKind::Combine: {
+          // Every access below this combine goes through the same branch.
+          const int branch = k + 1 < a->path.size() ? a->path[k + 1] : a->node;
+          for (const PlanAccess* b : accesses) {
+            const auto it = std::find(b->path.begin(), b->path.end(), index);
+            if (it == b->path.end()) continue;
+            const int other = it + 1 != b->path.end() ? *(it + 1) : b->node;
+            if (other != branch) return false;
+          }
+          break;
+        }
+        case NodeKind::Sequential:
+        case NodeKind::Cond:
+          break;
+        default:
+          return false;  // CSP: bodies run once per item, with variables no loop binds
+      }
+    }
+    if (bound != v.size()) return false;  // a variable some loop around it does not bind
+  }
+  return true;
 }
 
 }  // namespace pto::wsp::engine

@@ -1,8 +1,9 @@
 // Which tensor arguments of a plan can never conflict with anything: the basis for tracking
-// nothing for them (Engine::start). Decided on the plan alone; the engine adds what only the bound
+// nothing for them (Engine::start). Decided on the plan; the engine adds what only the bound
 // values tell (which tensors share memory, whether a layout aliases itself).
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "pto/wsp/workload/plan.hpp"
@@ -14,15 +15,23 @@ struct PlanAccess {
   int node = -1;
   int arg = -1;
   int tensor = -1;
-  /// Distinct tasks of the node reach distinct elements of the argument's tensor (given a layout
-  /// where distinct coordinates have distinct addresses): the view is a chain of `select`s whose
-  /// indices are exactly the variables of the loops around the node, each once, every loop
-  /// enumerates distinct values (dense and ragged axes; not sparse, whose index tables may
-  /// repeat), and the node is not inside a CSP pipeline (whose bodies run once per item).
-  bool disjoint_instances = false;
+  std::vector<int> path;     ///< the task node's ancestors, root first
+  bool plain = false;        ///< the view is only `select`s, each by a loop variable, none twice
+  std::vector<int> selects;  ///< plain: those variables, sorted
 };
 
 /// Every tensor argument of every task node reachable from the plan's root.
 std::vector<PlanAccess> plan_accesses(const Plan& plan);
+
+/// Whether `accesses` — every access to one memory space, on a layout where distinct coordinates
+/// have distinct addresses — need no tracking: any two of their tasks that can touch one element
+/// are already ordered by the workload's structure. True when all views select by the same set V
+/// of loop variables (so tasks with different values of V touch disjoint elements) and tasks with
+/// equal values of V are ordered: every loop around an access either binds only variables of V
+/// over distinct values (a dense or ragged axis; a sparse index table may repeat) or is a
+/// `for_each` binding none of them; a `combine` around accesses has them all in one branch;
+/// no CSP node is around any (a pipeline body runs once per item). `sequential` and `cond` keep
+/// order. A grid writing `out[b][t]`, or init → for_each KV tile → norm all on `s[b][h]`, qualify.
+bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> accesses);
 
 }  // namespace pto::wsp::engine

@@ -118,17 +118,22 @@ void Engine::start(const BoundValues& values) {
   std::vector<bool> exact;
   tensor_space_ = alias_spaces(values, exact);
   // Accesses that can have no conflict are not tracked at all: those to a space no task writes
-  // (read-only inputs, unless they alias something written), and the one access to a space
-  // nothing else touches whose tasks reach disjoint elements (a grid writing out[b][t]) — given a
-  // layout without self-aliasing, which `exact` (one injective root) says.
+  // (read-only inputs, unless they alias something written), and those to a space whose every
+  // pair of tasks touching one element is already ordered by the structure (a grid writing
+  // out[b][t]; init, KV tiles and norm on s[b][h]) — given a layout without self-aliasing,
+  // which `exact` (one injective root) says.
   space_tracked_.assign(exact.size(), 0);
   for (std::size_t i = 0; i < tensor_space_.size(); ++i)
     if (plan_.tensor_written[i]) space_tracked_[static_cast<std::size_t>(tensor_space_[i])] = 1;
-  std::vector<int> users(exact.size(), 0);
-  for (const PlanAccess& a : accesses_) ++users[static_cast<std::size_t>(tensor_space_[a.tensor])];
+  std::vector<std::vector<const PlanAccess*>> by_space(exact.size());
   for (const PlanAccess& a : accesses_) {
-    const auto space = static_cast<std::size_t>(tensor_space_[a.tensor]);
-    if (users[space] == 1 && a.disjoint_instances && exact[space]) space_tracked_[space] = 0;
+    by_space[static_cast<std::size_t>(tensor_space_[static_cast<std::size_t>(a.tensor)])].push_back(
+        &a);
+  }
+  for (std::size_t space = 0; space < by_space.size(); ++space) {
+    if (space_tracked_[space] && exact[space] && ordered_or_disjoint(plan_, by_space[space])) {
+      space_tracked_[space] = 0;
+    }
   }
   index_.reset(std::move(exact));
 }

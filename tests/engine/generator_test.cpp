@@ -291,6 +291,46 @@ TEST(EngineMemory, AnAccessNothingElseCanMeetIsNotTracked) {
             std::make_pair(std::size_t{32}, std::size_t{32}));
 }
 
+TEST(EngineMemory, AccessesTheStructureAlreadyOrdersAreNotTracked) {
+  Kernel k = testing::noop_kernel("k", {InOut("s", DType::f32, 0)});
+  TensorRef S = tensor("S", DType::f32, 2), Z = tensor("Z", DType::f32, 2);
+  std::vector<float> s(4 * 8), z(4 * 8);
+  const Bindings b = Bindings()
+                         .set("n", 4)
+                         .set_tensor("S", Tensor::borrow(s.data(), {4, 8}))
+                         .set_tensor("Z", Tensor::borrow(z.data(), {4, 8}));
+  // Per (i, h): init, a for_each over 3 tiles, norm, all on S[i][h] (the attention pattern):
+  // ordered by sequential and for_each, disjoint across (i, h): untracked, the 32 inits ready.
+  const auto attention = [&](bool ordered_tiles) {
+    return parallel_for(DenseDyn("n"), "i", [&](Var i) {
+      return parallel_for(Dense(8), "h", [&](Var h) {
+        const auto tile = [&](Var t) { return task(k, {i, h, t}, {S[i][h]}); };
+        return sequential(
+            {task(k, {i, h}, {S[i][h]}),
+             ordered_tiles ? for_each(Dense(3), "t", tile) : parallel_for(Dense(3), "t", tile),
+             task(k, {i, h}, {S[i][h]})});
+      });
+    });
+  };
+  EXPECT_EQ(ready_and_indexed(attention(true), b), std::make_pair(std::size_t{32}, std::size_t{0}));
+  // The tiles as a parallel_for: three tasks of one (i, h) at once on one element: tracked.
+  EXPECT_GT(ready_and_indexed(attention(false), b).second, 0u);
+  // A for_each around a grid: its iterations are ordered, the grid's tasks disjoint.
+  const auto grid = [&](TensorRef T) {
+    return parallel_for(DenseDyn("n"), "i", [&](Var i) {
+      return parallel_for(Dense(8), "j", [&](Var j) { return task(k, {i, j}, {T[i][j]}); });
+    });
+  };
+  EXPECT_EQ(ready_and_indexed(for_each(Dense(2), "x", [&](Var) { return grid(S); }), b),
+            std::make_pair(std::size_t{32}, std::size_t{0}));
+  // The same grid under a parallel_for: two iterations write each element at once: tracked.
+  EXPECT_EQ(ready_and_indexed(parallel_for(Dense(2), "x", [&](Var) { return grid(S); }), b).first,
+            32u);
+  // A combine of grids on different tensors: each tensor's accesses are in one branch.
+  EXPECT_EQ(ready_and_indexed(combine({grid(S), grid(Z)}), b),
+            std::make_pair(std::size_t{64}, std::size_t{0}));
+}
+
 TEST(EngineMemory, RepeatedSparseIndicesAndSelfAliasingLayoutsAreTracked) {
   Kernel k = testing::noop_kernel("k", {Out("y", DType::f32, 0)});
   TensorRef Y = tensor("Y", DType::f32, 1);
