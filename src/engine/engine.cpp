@@ -135,6 +135,11 @@ void Engine::start(const BoundValues& values) {
       space_tracked_[space] = 0;
     }
   }
+  node_tracked_.assign(plan_.nodes.size(), 0);
+  for (const PlanAccess& a : accesses_) {
+    if (space_tracked_[static_cast<std::size_t>(tensor_space_[static_cast<std::size_t>(a.tensor)])])
+      node_tracked_[static_cast<std::size_t>(a.node)] = 1;
+  }
   index_.reset(std::move(exact));
 }
 
@@ -323,6 +328,7 @@ bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
 }
 
 void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
+  if (!node_tracked_[static_cast<std::size_t>(t.payload.node)]) return;
   const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
   const std::size_t nargs = n.args.size();
   t.regions.resize(nargs);

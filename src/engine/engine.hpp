@@ -296,6 +296,7 @@ class Engine final : private GenerationSink {
   RegionIndex::Cells cells_;                 ///< scratch for track_data
   std::vector<int> tensor_space_;            ///< space of each plan tensor
   std::vector<std::uint8_t> space_tracked_;  ///< accesses to the space can conflict (start())
+  std::vector<std::uint8_t> node_tracked_;   ///< by plan node: some argument's space is tracked
 
   // Retired records, handed over by `retire` (any thread).
   SpinLock retired_lock_;
