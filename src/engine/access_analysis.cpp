@@ -48,7 +48,7 @@ class Walker {
     for (std::size_t i = 0; i < n.args.size(); ++i) {
       const PlanArg& a = n.args[i];
       if (a.kind == ParamKind::Scalar) continue;
-      PlanAccess access{index, static_cast<int>(i), a.tensor, path_, true, {}};
+      PlanAccess access{index, static_cast<int>(i), a.tensor, path_, true, {}, {}};
       for (const PlanViewOp& op : a.view) {
         const auto& code = op.begin.code();
         if (op.kind != ViewOp::Kind::Select || code.size() != 1 ||
@@ -56,6 +56,7 @@ class Walker {
           access.plain = false;
           break;
         }
+        access.select_ops.emplace_back(op.dim, code[0].index);
         access.selects.push_back(code[0].index);
       }
       std::sort(access.selects.begin(), access.selects.end());
@@ -88,7 +89,13 @@ bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> ac
   if (accesses.empty()) return true;
   const std::vector<int>& v = accesses.front()->selects;
   for (const PlanAccess* a : accesses) {
-    if (!a->plain || a->selects != v) return false;
+    // One bound tensor and one chain of selects: only then do equal values of V, and only they,
+    // select equal elements (two views of one buffer, X = t[0:4] and Y = t[2:6], meet at X[2]
+    // and Y[0]; s[b][h] and s[h][b] meet at b = 0, h = 1 and b = 1, h = 0).
+    if (!a->plain || a->select_ops != accesses.front()->select_ops ||
+        a->tensor != accesses.front()->tensor) {
+      return false;
+    }
     std::size_t bound = 0;  // variables of V bound by loops around this access
     for (std::size_t k = 0; k < a->path.size(); ++k) {
       const int index = a->path[k];

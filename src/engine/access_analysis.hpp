@@ -4,6 +4,7 @@
 #pragma once
 
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "pto/wsp/workload/plan.hpp"
@@ -15,9 +16,10 @@ struct PlanAccess {
   int node = -1;
   int arg = -1;
   int tensor = -1;
-  std::vector<int> path;     ///< the task node's ancestors, root first
-  bool plain = false;        ///< the view is only `select`s, each by a loop variable, none twice
-  std::vector<int> selects;  ///< plain: those variables, sorted
+  std::vector<int> path;  ///< the task node's ancestors, root first
+  bool plain = false;     ///< the view is only `select`s, each by a loop variable, none twice
+  std::vector<std::pair<int, int>> select_ops;  ///< plain: (dimension, variable), in order
+  std::vector<int> selects;                     ///< plain: the variables, sorted
 };
 
 /// Every tensor argument of every task node reachable from the plan's root.
@@ -25,7 +27,8 @@ std::vector<PlanAccess> plan_accesses(const Plan& plan);
 
 /// Whether `accesses` — every access to one memory space, on a layout where distinct coordinates
 /// have distinct addresses — need no tracking: any two of their tasks that can touch one element
-/// are already ordered by the workload's structure. True when all views select by the same set V
+/// are already ordered by the workload's structure. True when all views are the same chain of
+/// selects of one tensor parameter (`s[b][h]` everywhere, not `s[h][b]` somewhere) by a set V
 /// of loop variables (so tasks with different values of V touch disjoint elements) and tasks with
 /// equal values of V are ordered: every loop around an access either binds only variables of V
 /// over distinct values (a dense or ragged axis; a sparse index table may repeat) or is a

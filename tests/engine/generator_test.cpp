@@ -347,6 +347,35 @@ TEST(EngineMemory, RepeatedSparseIndicesAndSelfAliasingLayoutsAreTracked) {
                                             .set_tensor("Y", Tensor::borrow(y.data(), {8})))
                 .first,
             2u);
+  // Two names for overlapping views of one buffer, X = y[0:4] and Y = y[2:6]: task i writes
+  // X[i] and Y[i], so tasks 0 and 2 both write y[2] (X[2], Y[0]) — each view alone selects
+  // disjoint elements, the two together do not: tracked, tasks 2 and 3 wait.
+  Kernel two = testing::noop_kernel("two", {Out("x", DType::f32, 0), Out("y", DType::f32, 0)});
+  TensorRef X = tensor("X", DType::f32, 1);
+  const Tensor whole = Tensor::borrow(y.data(), {8});
+  EXPECT_EQ(ready_and_indexed(parallel_for(DenseDyn("n"), "i",
+                                           [&](Var i) {
+                                             return task(two, {i}, {X[i], Y[i]});
+                                           }),
+                              Bindings()
+                                  .set("n", 4)
+                                  .set_tensor("X", whole.slice(0, 4))
+                                  .set_tensor("Y", whole.slice(2, 6)))
+                .first,
+            2u);
+  // S[i][j] and S[j][i] in one task: tasks (0, 1) and (1, 0) both write S[0][1]: tracked.
+  Kernel cross = testing::noop_kernel("cross", {Out("a", DType::f32, 0), Out("b", DType::f32, 0)});
+  TensorRef S = tensor("S", DType::f32, 2);
+  std::vector<float> s(4);
+  EXPECT_EQ(ready_and_indexed(parallel_for(Dense(2), "i",
+                                           [&](Var i) {
+                                             return parallel_for(Dense(2), "j", [&](Var j) {
+                                               return task(cross, {i, j}, {S[i][j], S[j][i]});
+                                             });
+                                           }),
+                              Bindings().set_tensor("S", Tensor::borrow(s.data(), {2, 2})))
+                .first,
+            3u);  // (1, 0) waits for (0, 1); (0, 0) and (1, 1) are alone
   // A layout whose distinct coordinates share an address (stride 0): every Y[i] is one element.
   const Workload grid =
       parallel_for(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {Y[i]}); });
