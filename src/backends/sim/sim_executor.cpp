@@ -23,11 +23,11 @@
 #include <cmath>
 #include <exception>
 #include <optional>
-#include <queue>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "backends/sim/event_heap.hpp"
 #include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
 #include "engine/kernel_call.hpp"
@@ -145,11 +145,10 @@ using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
 struct Event {
   enum Kind : std::uint8_t { Generate, Arrive, CoreDone, Retire, Complete, Dispatch };
-  std::int64_t time;
-  std::uint64_t seq;
+  EventKey key;  ///< event_key(time, order of scheduling)
   Kind kind;
   std::uint32_t slot;
-  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  std::int64_t time() const noexcept { return event_time(key); }
 };
 
 class SimExecutor final : public Executor {
@@ -304,7 +303,7 @@ class SimExecutor final : public Executor {
   };
 
   void schedule_event(std::int64_t time, Event::Kind kind, std::uint32_t slot = kNone) {
-    events_.push(Event{time, next_seq_++, kind, slot});
+    events_.push(Event{event_key(time, next_seq_++), kind, slot});
   }
 
   // Arrivals of freshly generated tasks come in time order (generation order plus a constant
@@ -312,15 +311,13 @@ class SimExecutor final : public Executor {
   // keep them out of the heap, which then holds only core ends and AICPU retirements.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
     ++in_transit_;
-    arrivals_.push_back(Event{time, next_seq_++, Event::Arrive, slot});
+    arrivals_.push_back(Event{event_key(time, next_seq_++), Event::Arrive, slot});
   }
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
-    retires_.push_back(Event{time, next_seq_++, Event::Retire, slot});
+    retires_.push_back(Event{event_key(time, next_seq_++), Event::Retire, slot});
   }
 
-  static bool before(const Event& a, const Event& b) {
-    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
-  }
+  static bool before(const Event& a, const Event& b) { return a.key < b.key; }
   enum class Source : std::uint8_t { None, Heap, Arrivals, Retires };
   // The source of the earliest event by (time, seq): the order a single heap would give.
   Source earliest() const {
@@ -354,7 +351,7 @@ class SimExecutor final : public Executor {
   void reset() {
     engine_.start(values_);
     scheduler_.start();
-    events_ = decltype(events_)();
+    events_.clear();
     arrivals_.clear();
     retires_.clear();
     in_transit_ = 0;
@@ -385,13 +382,13 @@ class SimExecutor final : public Executor {
       if (abort_.load(std::memory_order_relaxed)) return;  // the executor is being destroyed
       // Everything that happens at one instant happens before the AICPUs decide: tasks that
       // become ready together are choices of one decision (priority, interleaving).
-      now_ = front_of(s).time;
+      now_ = front_of(s).time();
       do {
         const Event e = front_of(s);
         pop(s);
         process(e);
         s = earliest();
-      } while (s != Source::None && front_of(s).time == now_);
+      } while (s != Source::None && front_of(s).time() == now_);
       try_dispatch();
     }
     if (!gen_done_ || outstanding_ != 0) {
@@ -622,7 +619,7 @@ class SimExecutor final : public Executor {
   std::vector<int> cold_axis_;      ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  EventHeap<Event> events_;
   engine::Ring<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
   engine::Ring<Event> retires_;   ///< completions noticed by their AICPU, in time order
   std::uint64_t next_seq_ = 0;

@@ -1,0 +1,63 @@
+// The simulator's pending events, earliest first by a 128-bit key (time above, the order events
+// were scheduled below), so that each comparison is one branch-free compare. Pop moves the hole
+// to a leaf and sifts the last entry up from there: fewer comparisons than sifting it down from
+// the root, since it usually belongs near the bottom.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace pto::wsp::sim {
+
+__extension__ using EventKey = unsigned __int128;
+
+/// `time` (never negative) above, `seq` below: keys order by time, then by seq.
+inline EventKey event_key(std::int64_t time, std::uint64_t seq) noexcept {
+  return (static_cast<EventKey>(static_cast<std::uint64_t>(time)) << 64) | seq;
+}
+inline std::int64_t event_time(EventKey key) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> 64));
+}
+
+/// A min-heap of T by T::key.
+template <class T>
+class EventHeap {
+ public:
+  bool empty() const noexcept { return heap_.empty(); }
+  const T& top() const noexcept { return heap_.front(); }
+  void clear() noexcept { heap_.clear(); }
+
+  void push(const T& e) {
+    heap_.push_back(e);
+    sift_up(heap_.size() - 1, e);
+  }
+
+  void pop() {
+    const T last = heap_.back();
+    heap_.pop_back();
+    const std::size_t n = heap_.size();
+    if (n == 0) return;
+    std::size_t hole = 0;
+    for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
+      if (child + 1 < n && heap_[child + 1].key < heap_[child].key) ++child;
+      heap_[hole] = heap_[child];
+      hole = child;
+    }
+    sift_up(hole, last);
+  }
+
+ private:
+  void sift_up(std::size_t hole, const T& e) {
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / 2;
+      if (!(e.key < heap_[parent].key)) break;
+      heap_[hole] = heap_[parent];
+      hole = parent;
+    }
+    heap_[hole] = e;
+  }
+
+  std::vector<T> heap_;
+};
+
+}  // namespace pto::wsp::sim
