@@ -32,16 +32,23 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 // runs on the calling worker: the runtime's workers are the parallelism. The pthread build and
 // not the serial one: Debian's serial build is not safe to call from several threads at once
 // (built without USE_LOCKING; concurrent sgemms corrupted results in review). Without OpenBLAS,
-// Eigen computes every product (the same results up to rounding order).
+// Eigen computes every product (the same results up to rounding order); so it does when the
+// library found is not a threaded build (`openblas_get_parallel() == 0`: Debian's alternatives
+// may point libopenblas.so.0 at the serial one). The variable is set only around dlopen and only
+// if the user had not set it; setenv races with a concurrent getenv in another thread, which no
+// code of the runtime does while kernels run.
 using Sgemm = decltype(&cblas_sgemm);
 Sgemm open_sgemm() {
-  ::setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);  // once, before the library reads it
+  const bool ours = ::getenv("OPENBLAS_NUM_THREADS") == nullptr;
+  if (ours) ::setenv("OPENBLAS_NUM_THREADS", "1", 0);
   void* lib = ::dlopen(PTO_WSP_OPENBLAS_PATH, RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) lib = ::dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) return nullptr;  // kept open for the life of the process
-  if (auto* set = reinterpret_cast<void (*)(int)>(::dlsym(lib, "openblas_set_num_threads"))) {
-    set(1);
-  }
+  if (ours) ::unsetenv("OPENBLAS_NUM_THREADS");  // not inherited by child processes
+  if (lib == nullptr) return nullptr;            // kept open for the life of the process
+  auto* parallel = reinterpret_cast<int (*)()>(::dlsym(lib, "openblas_get_parallel"));
+  auto* set_threads = reinterpret_cast<void (*)(int)>(::dlsym(lib, "openblas_set_num_threads"));
+  if (parallel == nullptr || parallel() == 0 || set_threads == nullptr) return nullptr;
+  set_threads(1);
   return reinterpret_cast<Sgemm>(::dlsym(lib, "cblas_sgemm"));
 }
 

@@ -15,6 +15,10 @@
 #include <span>
 #include <thread>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "engine/dispatcher.hpp"
@@ -30,6 +34,15 @@ namespace {
 
 using engine::Engine;
 using engine::TaskRecord;
+
+// Cores this process may run on (its affinity mask), not the machine's.
+int usable_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+#endif
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 int resolved_threads(int requested) {
   return requested > 0 ? requested
@@ -54,7 +67,7 @@ class CpuExecutor final : public Executor {
     options_.threads = n;
     options_.window = options_.window.value_or(TaskWindow{});
     low_water_ = 2 * n;
-    spin_ = static_cast<unsigned>(n) <= std::thread::hardware_concurrency();
+    spin_ = n <= usable_cores();
     window_hysteresis_ = std::clamp<std::int64_t>(options_.window->size / 8, 1, 64);
     local_.resize(static_cast<std::size_t>(n));
     for (int w = 0; w < n; ++w) threads_.emplace_back([this, w] { worker_main(w); });
@@ -103,6 +116,7 @@ class CpuExecutor final : public Executor {
     stall_since_ = -1;
     tasks_ = 0;
     clock_.reset();
+    ++executions_;
     end_ns_ = 0;
     active_ = true;
     unsynchronized_ = true;
@@ -490,8 +504,9 @@ class CpuExecutor final : public Executor {
         }
       }
       const std::int64_t t0 = now_ns();
+      const std::uint64_t execution = executions_;
       if (wake_at < 0 && spin_ && spin_for_signal(lk)) {
-        local->idle_ns += now_ns() - t0;
+        if (executions_ == execution) local->idle_ns += now_ns() - t0;
         continue;
       }
       set_asleep(me, true);
@@ -502,7 +517,9 @@ class CpuExecutor final : public Executor {
         me.cv.wait(lk);
       }
       set_asleep(me, false);
-      local->idle_ns += now_ns() - t0;
+      // An execute() while we waited restarted the clock and the counters: this wait is not
+      // part of the new execution.
+      if (executions_ == execution) local->idle_ns += now_ns() - t0;
     }
   }
 
@@ -570,10 +587,10 @@ class CpuExecutor final : public Executor {
   std::int64_t completions_ = 0;
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false};         ///< aborting_, readable without the lock (batches stop)
   std::atomic<std::uint64_t> signal_{0};  ///< bumped by every wake-up (see spin_for_signal)
-  bool spin_ = false;  ///< every worker has a core of its own  ///< aborting_, readable without the
-                       ///< lock (batches stop)
+  bool spin_ = false;                     ///< every worker has a core of its own
+  std::uint64_t executions_ = 0;          ///< execute() calls (idle time spans none)
   WallClock clock_;
   std::int64_t end_ns_ = 0;
   std::int64_t validation_ns_ = 0;
