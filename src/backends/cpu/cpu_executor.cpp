@@ -227,8 +227,12 @@ class CpuExecutor final : public Executor {
 
   // With mu_ held: wakes one sleeping worker that can start work of `queue`.
   bool wake_for(int queue) {
-    signal_.fetch_add(1, std::memory_order_release);  // a spinning worker looks again
-    if (sleeping_ == 0) return false;                 // the common case under load: nobody to wake
+    // A spinning worker looks again (if work is queued: see spin_for_signal).
+    if (spinning_ > 0) {
+      signals_.queued_hint.store(scheduler_.queued(), std::memory_order_relaxed);
+      signals_.signal.fetch_add(1, std::memory_order_release);
+    }
+    if (sleeping_ == 0) return false;  // the common case under load: nobody to wake
     // Workers really asleep first; a worker helping generation (counted as asleep) last.
     for (const bool helping : {false, true}) {
       for (int w : scheduler_.workers_of(queue)) {
@@ -255,7 +259,7 @@ class CpuExecutor final : public Executor {
     return true;
   }
   void wake_all() {
-    signal_.fetch_add(1, std::memory_order_release);
+    signals_.broadcast.fetch_add(1, std::memory_order_release);
     for (Sleeper& s : sleepers_) {
       set_asleep(s, false);
       s.cv.notify_one();
@@ -470,6 +474,8 @@ class CpuExecutor final : public Executor {
             if (more.slot == engine::kNone) break;
             batch.push_back(more.slot);
           }
+          if (spinning_ > 0)
+            signals_.queued_hint.store(scheduler_.queued(), std::memory_order_relaxed);
           run(w, batch, now, lk, ready);
           continue;
         }
@@ -529,20 +535,31 @@ class CpuExecutor final : public Executor {
   // woke it — which keeps running — so it waits for the next load balance: milliseconds, measured
   // as 2-10 ms lost per execution on a 2-core VM (docs/engine.md). Only when every worker has a
   // core of its own. Called and returns with mu_ held; true: look again instead of sleeping.
+  // A push is looked at only while something is queued: when the worker that pushed has already
+  // taken it (a chain), relocking would only contend for the lock.
   bool spin_for_signal(std::unique_lock<std::mutex>& lk) {
-    const std::uint64_t seen = signal_.load(std::memory_order_relaxed);
+    const std::uint64_t seen = signals_.signal.load(std::memory_order_relaxed);
+    const std::uint64_t seen_all = signals_.broadcast.load(std::memory_order_relaxed);
+    const auto signalled = [&] {
+      return signals_.broadcast.load(std::memory_order_acquire) != seen_all ||
+             (signals_.signal.load(std::memory_order_acquire) != seen &&
+              signals_.queued_hint.load(std::memory_order_relaxed) > 0);
+    };
+    ++spinning_;
     lk.unlock();
     // steady_clock, not clock_: execute() may reset clock_'s origin while we spin unlocked.
     const auto until = Clock::now() + std::chrono::nanoseconds(kSpinNs);
-    bool signalled = false;
-    while (!signalled && Clock::now() < until) {
-      for (int i = 0; i < 32 && !signalled; ++i) {
+    bool found = false;
+    while (!found && Clock::now() < until) {
+      for (int i = 0; i < 32 && !found; ++i) {
         cpu_relax();
-        signalled = signal_.load(std::memory_order_acquire) != seen;
+        found = signalled();
       }
     }
     lk.lock();
-    return signalled || signal_.load(std::memory_order_relaxed) != seen;
+    --spinning_;
+    return found || signals_.broadcast.load(std::memory_order_relaxed) != seen_all ||
+           (signals_.signal.load(std::memory_order_relaxed) != seen && scheduler_.queued() > 0);
   }
   static void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -587,10 +604,19 @@ class CpuExecutor final : public Executor {
   std::int64_t completions_ = 0;
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
-  std::atomic<bool> stop_{false};         ///< aborting_, readable without the lock (batches stop)
-  std::atomic<std::uint64_t> signal_{0};  ///< bumped by every wake-up (see spin_for_signal)
-  bool spin_ = false;                     ///< every worker has a core of its own
-  std::uint64_t executions_ = 0;          ///< execute() calls (idle time spans none)
+  std::atomic<bool> stop_{false};  ///< aborting_, readable without the lock (batches stop)
+  // What spinning workers watch (spin_for_signal), on a cache line of its own: written on every
+  // push while someone spins, it must not share a line with what workers read per task.
+  struct alignas(64) SpinSignals {
+    std::atomic<std::uint64_t> signal{0};      ///< bumped by wake_for while someone spins
+    std::atomic<std::uint64_t> broadcast{0};   ///< bumped by wake_all
+    std::atomic<std::int64_t> queued_hint{0};  ///< scheduler_.queued() after a push or pick
+    char pad[64 - 3 * sizeof(std::uint64_t)];
+  };
+  SpinSignals signals_;
+  int spinning_ = 0;              ///< workers in spin_for_signal (guarded by mu_)
+  bool spin_ = false;             ///< every worker has a core of its own
+  std::uint64_t executions_ = 0;  ///< execute() calls (idle time spans none)
   WallClock clock_;
   std::int64_t end_ns_ = 0;
   std::int64_t validation_ns_ = 0;
