@@ -55,7 +55,7 @@ void BM_TbbFlowGraph(benchmark::State& state, Shape shape) {
     for (std::int64_t i = 0; i < n; ++i) {
       nodes.push_back(std::make_unique<Node>(g, body(static_cast<std::size_t>(i))));
     }
-    if (shape == Shape::Chain) {
+    if (shape == Shape::Chain || shape == Shape::DataChain) {
       for (std::int64_t i = 1; i < n; ++i) tbb::flow::make_edge(*nodes[i - 1], *nodes[i]);
       nodes[0]->try_put(tbb::flow::continue_msg());
     } else if (shape == Shape::CombineRaw) {
@@ -88,7 +88,7 @@ void BM_OpenMpTasks(benchmark::State& state, Shape shape) {
 #pragma omp task firstprivate(i) shared(y)
           benchmark::DoNotOptimize(y[i]);
         }
-      } else if (shape == Shape::Chain) {
+      } else if (shape == Shape::Chain || shape == Shape::DataChain) {
         float* token = y.data();
         (void)token;  // named only in the depend clauses
         for (std::int64_t i = 0; i < n; ++i) {
@@ -134,6 +134,8 @@ BENCHMARK_CAPTURE(BM_PtoWsp, Chain, Shape::Chain)->Apply(args);
 BENCHMARK_CAPTURE(BM_PtoWsp, ChainNoData, Shape::ChainNoData)->Apply(args);
 BENCHMARK_CAPTURE(BM_TbbFlowGraph, Chain, Shape::Chain)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_OpenMpTasks, Chain, Shape::Chain)->Apply(args_peer);
+// The peers' chain is DataChain's graph too: they are given the edges.
+BENCHMARK_CAPTURE(BM_PtoWsp, DataChain, Shape::DataChain)->Apply(args);
 BENCHMARK_CAPTURE(BM_PtoWsp, CombineRaw, Shape::CombineRaw)->Apply(args);
 BENCHMARK_CAPTURE(BM_TbbFlowGraph, CombineRaw, Shape::CombineRaw)->Apply(args_peer);
 BENCHMARK_CAPTURE(BM_OpenMpTasks, CombineRaw, Shape::CombineRaw)->Apply(args_peer);

@@ -50,11 +50,15 @@ void BM_Engine_Independent(benchmark::State& s) {
 void BM_Engine_Chain(benchmark::State& s) {
   run_shape(s, Shape::Chain);
 }
+void BM_Engine_DataChain(benchmark::State& s) {
+  run_shape(s, Shape::DataChain);
+}
 void BM_Engine_CombineRaw(benchmark::State& s) {
   run_shape(s, Shape::CombineRaw);
 }
 BENCHMARK(BM_Engine_Independent)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Engine_Chain)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Engine_DataChain)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Engine_CombineRaw)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 void BM_Engine_Attention(benchmark::State& s) {
   run_shape(s, Shape::Attention);

@@ -9,7 +9,7 @@
 
 namespace pto::wsp::bench {
 
-enum class Shape { Independent, Chain, ChainNoData, CombineRaw, Attention };
+enum class Shape { Independent, Chain, ChainNoData, DataChain, CombineRaw, Attention };
 
 struct Instance {
   Workload workload;
@@ -22,8 +22,10 @@ inline Kernel empty_kernel(const char* name, std::vector<ParamSpec> params) {
 }
 
 /// n tasks (rounded to a 1024-wide grid). Independent: task (b, t) writes element t of row b.
-/// Chain: a for_each over all n tasks, each writing its own element. CombineRaw: grid 1 writes
-/// element (b, t) of X, grid 2 reads it and writes Y: n/2 tasks each.
+/// Chain: a for_each over all n tasks, each writing its own element (the for_each orders them:
+/// the engine tracks nothing). DataChain: the same order from data alone — a parallel_for whose
+/// task i reads element i and writes element i + 1, so every order is found by region tracking.
+/// CombineRaw: grid 1 writes element (b, t) of X, grid 2 reads it and writes Y: n/2 tasks each.
 inline Instance make(Shape shape, std::int64_t n) {
   constexpr std::int64_t kCols = 1024;
   Kernel w = empty_kernel("w", {Out("y", DType::f32, 0)});
@@ -47,6 +49,16 @@ inline Instance make(Shape shape, std::int64_t n) {
       values.set("n", rows * kCols).set_tensor("Y", y);
       Workload wl = for_each(DenseDyn("n"), "i",
                              [&](Var i) { return task(w, {i}, {Y[i / kCols][i % kCols]}); });
+      return Instance{wl, values, y};
+    }
+    case Shape::DataChain: {
+      const std::int64_t tasks = n / kCols * kCols;
+      y = Tensor::zeros(DType::f32, {tasks + 1});
+      values.set("n", tasks).set_tensor("Y", y);
+      TensorRef Y1 = tensor("Y", DType::f32, 1);
+      Workload wl = parallel_for(DenseDyn("n"), "i", [&](Var i) {
+        return task(rw, {i}, {Y1[i], Y1[i + 1]});
+      });
       return Instance{wl, values, y};
     }
     case Shape::ChainNoData: {

@@ -85,52 +85,73 @@ std::vector<PlanAccess> plan_accesses(const Plan& plan) {
   return w.take();
 }
 
-bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> accesses) {
+namespace {
+
+// Checks the nodes around one access: loops bind only variables of `v` (over distinct values)
+// or are for_each loops binding none of them; combines have every access of `all` below them in
+// one branch; no CSP node. Returns how many variables of `v` the loops bind, or -1.
+int ordered_path(const Plan& plan, const PlanAccess& a, const std::vector<int>& v,
+                 std::span<const PlanAccess* const> all) {
+  int bound = 0;
+  for (std::size_t k = 0; k < a.path.size(); ++k) {
+    const int index = a.path[k];
+    const PlanNode& n = plan.nodes[static_cast<std::size_t>(index)];
+    switch (n.kind) {
+      case NodeKind::Loop: {
+        const int in_v = (binds(v, n.var0) ? 1 : 0) + (binds(v, n.var1) ? 1 : 0);
+        const int vars = (n.var0 >= 0 ? 1 : 0) + (n.var1 >= 0 ? 1 : 0);
+        if (in_v > 0) {
+          if (in_v != vars || n.axis == AxisKind::Sparse) return -1;
+          bound += in_v;
+        } else if (n.loop != LoopKind::ForEach) {
+          return -1;  // its iterations could touch the same elements at once
+        }
+        break;
+      }
+      case NodeKind::Combine: {
+        const int branch = k + 1 < a.path.size() ? a.path[k + 1] : a.node;
+        for (const PlanAccess* b : all) {
+          const auto it = std::find(b->path.begin(), b->path.end(), index);
+          if (it == b->path.end()) continue;
+          const int other = it + 1 != b->path.end() ? *(it + 1) : b->node;
+          if (other != branch) return -1;
+        }
+        break;
+      }
+      case NodeKind::Sequential:
+      case NodeKind::Cond:
+        break;
+      default:
+        return -1;  // CSP: bodies run once per item, with variables no loop binds
+    }
+  }
+  return bound;
+}
+
+}  // namespace
+
+bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> accesses,
+                         bool injective_layout) {
   if (accesses.empty()) return true;
-  const std::vector<int>& v = accesses.front()->selects;
+  // Totally ordered: every loop around every access is a for_each (V empty). Then no two of
+  // their tasks can run at once, whatever their views select and however the layout aliases.
+  const std::vector<int> none;
+  if (std::all_of(accesses.begin(), accesses.end(), [&](const PlanAccess* a) {
+        return ordered_path(plan, *a, none, accesses) == 0;
+      })) {
+    return true;
+  }
+  if (!injective_layout) return false;
+  const PlanAccess& first = *accesses.front();
   for (const PlanAccess* a : accesses) {
     // One bound tensor and one chain of selects: only then do equal values of V, and only they,
     // select equal elements (two views of one buffer, X = t[0:4] and Y = t[2:6], meet at X[2]
     // and Y[0]; s[b][h] and s[h][b] meet at b = 0, h = 1 and b = 1, h = 0).
-    if (!a->plain || a->select_ops != accesses.front()->select_ops ||
-        a->tensor != accesses.front()->tensor) {
+    if (!a->plain || a->select_ops != first.select_ops || a->tensor != first.tensor) return false;
+    // A variable of V that no loop around the access binds: not a loop index.
+    if (ordered_path(plan, *a, first.selects, accesses) != static_cast<int>(first.selects.size())) {
       return false;
     }
-    std::size_t bound = 0;  // variables of V bound by loops around this access
-    for (std::size_t k = 0; k < a->path.size(); ++k) {
-      const int index = a->path[k];
-      const PlanNode& n = plan.nodes[static_cast<std::size_t>(index)];
-      switch (n.kind) {
-        case NodeKind::Loop: {
-          const int in_v = (binds(v, n.var0) ? 1 : 0) + (binds(v, n.var1) ? 1 : 0);
-          const int vars = (n.var0 >= 0 ? 1 : 0) + (n.var1 >= 0 ? 1 : 0);
-          if (in_v > 0) {
-            if (in_v != vars || n.axis == AxisKind::Sparse) return false;
-            bound += static_cast<std::size_t>(in_v);
-          } else if (n.loop != LoopKind::ForEach) {
-            return false;  // its iterations could touch the same elements at once
-          }
-          break;
-        }
-        case NodeKind::Combine: {
-          // Every access below this combine goes through the same branch.
-          const int branch = k + 1 < a->path.size() ? a->path[k + 1] : a->node;
-          for (const PlanAccess* b : accesses) {
-            const auto it = std::find(b->path.begin(), b->path.end(), index);
-            if (it == b->path.end()) continue;
-            const int other = it + 1 != b->path.end() ? *(it + 1) : b->node;
-            if (other != branch) return false;
-          }
-          break;
-        }
-        case NodeKind::Sequential:
-        case NodeKind::Cond:
-          break;
-        default:
-          return false;  // CSP: bodies run once per item, with variables no loop binds
-      }
-    }
-    if (bound != v.size()) return false;  // a variable some loop around it does not bind
   }
   return true;
 }

@@ -25,16 +25,19 @@ struct PlanAccess {
 /// Every tensor argument of every task node reachable from the plan's root.
 std::vector<PlanAccess> plan_accesses(const Plan& plan);
 
-/// Whether `accesses` — every access to one memory space, on a layout where distinct coordinates
-/// have distinct addresses — need no tracking: any two of their tasks that can touch one element
-/// are already ordered by the workload's structure. True when all views are the same chain of
-/// selects of one tensor parameter (`s[b][h]` everywhere, not `s[h][b]` somewhere) by a set V
-/// of loop variables (so tasks with different values of V touch disjoint elements) and tasks with
-/// equal values of V are ordered: every loop around an access either binds only variables of V
-/// over distinct values (a dense or ragged axis; a sparse index table may repeat) or is a
-/// `for_each` binding none of them; a `combine` around accesses has them all in one branch;
-/// no CSP node is around any (a pipeline body runs once per item). `sequential` and `cond` keep
-/// order. A grid writing `out[b][t]`, or init → for_each KV tile → norm all on `s[b][h]`, qualify.
-bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> accesses);
+/// Whether `accesses` — every access to one memory space — need no tracking: any two of their tasks
+/// that can touch one element are already ordered by the workload's structure. True when all views
+/// are the same chain of selects of one tensor parameter (`s[b][h]` everywhere, not `s[h][b]`
+/// somewhere) by a set V of loop variables (so tasks with different values of V touch disjoint
+/// elements) and tasks with equal values of V are ordered: every loop around an access either binds
+/// only variables of V over distinct values (a dense or ragged axis; a sparse index table may
+/// repeat) or is a `for_each` binding none of them; a `combine` around accesses has them all in one
+/// branch; no CSP node is around any (a pipeline body runs once per item). `sequential` and `cond`
+/// keep order. A grid writing `out[b][t]`, or init → for_each KV tile → norm all on `s[b][h]`,
+/// qualify. Also true, whatever the views and the layout, when every loop around every access is a
+/// `for_each` (with the same conditions on combine and CSP): their tasks are totally ordered.
+/// `injective_layout`: distinct coordinates of the space's memory have distinct addresses.
+bool ordered_or_disjoint(const Plan& plan, std::span<const PlanAccess* const> accesses,
+                         bool injective_layout);
 
 }  // namespace pto::wsp::engine

@@ -131,7 +131,7 @@ void Engine::start(const BoundValues& values) {
         &a);
   }
   for (std::size_t space = 0; space < by_space.size(); ++space) {
-    if (space_tracked_[space] && exact[space] && ordered_or_disjoint(plan_, by_space[space])) {
+    if (space_tracked_[space] && ordered_or_disjoint(plan_, by_space[space], exact[space])) {
       space_tracked_[space] = 0;
     }
   }

@@ -331,6 +331,25 @@ TEST(EngineMemory, AccessesTheStructureAlreadyOrdersAreNotTracked) {
             std::make_pair(std::size_t{64}, std::size_t{0}));
 }
 
+TEST(EngineMemory, AccessesUnderForEachLoopsOnlyAreNotTracked) {
+  Kernel k = testing::noop_kernel("k", {InOut("y", DType::f32, 0)});
+  TensorRef Y = tensor("Y", DType::f32, 1);
+  std::vector<float> y(8);
+  // Views by any expression, even a stride-0 layout: every task after the previous one.
+  for (const Shape& strides : {Shape{1}, Shape{0}}) {
+    const Bindings b =
+        Bindings().set("n", 32).set_tensor("Y", Tensor::borrow(y.data(), {8}, strides));
+    EXPECT_EQ(ready_and_indexed(
+                  for_each(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {Y[i / 4]}); }), b),
+              std::make_pair(std::size_t{1}, std::size_t{0}));
+    // The same tasks in a parallel_for: Y[i / 4] is shared by four tasks at once: tracked.
+    const auto tracked = ready_and_indexed(
+        parallel_for(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {Y[i / 4]}); }), b);
+    EXPECT_EQ(tracked.first, strides[0] == 0 ? 1u : 8u);
+    EXPECT_GT(tracked.second, 0u);
+  }
+}
+
 TEST(EngineMemory, RepeatedSparseIndicesAndSelfAliasingLayoutsAreTracked) {
   Kernel k = testing::noop_kernel("k", {Out("y", DType::f32, 0)});
   TensorRef Y = tensor("Y", DType::f32, 1);
