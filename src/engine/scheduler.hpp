@@ -79,9 +79,16 @@ class Scheduler {
     return Pick{};
   }
 
-  /// FIFO order, immediate timing, no streams, no stealing: a worker may take several startable
-  /// tasks at once without changing what any policy guarantees.
+  /// FIFO order, immediate timing, no streams, no stealing.
   bool plain() const noexcept { return plain_; }
+  /// FIFO order and immediate timing: a worker may take several startable tasks at once without
+  /// changing what any policy guarantees — starts are not paced, no newer task could have gone
+  /// first, a stream's next task is not startable while one of it is taken, and a steal is a
+  /// steal whenever it runs. (Priority, interleaving and the timing policies are about start
+  /// instants: the second task of a batch starts later than it was picked.)
+  bool batchable() const noexcept {
+    return order_ == Order::Fifo && timing_ == TimingPolicy::Kind::Immediate;
+  }
 
   /// Whether `pick(worker, now, unit_mask)` could find anything (a cheap test for callers that
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind

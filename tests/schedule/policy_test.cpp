@@ -221,6 +221,18 @@ TEST_P(Policy, StreamsStartInIssueOrderAndNeverOverlap) {
   }
 }
 
+TEST_P(Policy, StreamsAndStealingHoldWithManyShortTasks) {
+  // Thousands of empty tasks: on cpu, workers take several at once (docs/engine.md); a stream's
+  // tasks must still start in issue order one at a time, and steals stay steals.
+  const Outcome streams = run(shape("grid", 4, 4000, 0.0), Schedule{}.queues(1).streams(8), 2);
+  expect_common_invariants(streams);
+  expect_streams_in_order(streams);
+  const Outcome steal =
+      run(shape("grid", 4, 4000, 0.0), Schedule{}.queues(2).dispatch(work_steal(axis("b"))), 2);
+  expect_common_invariants(steal);
+  EXPECT_EQ(steal.events.size(), 4000u);
+}
+
 TEST_P(Policy, BatchedReleasesGroupsOfN) {
   for (int threads : {1, 3}) {
     const Outcome r = run(shape("grid", 5, 110), Schedule{}.queues(2).timing(batched(4)), threads);

@@ -401,10 +401,10 @@ class CpuExecutor final : public Executor {
 
   // How many startable tasks a worker takes at once: as many of its recent tasks as fit in
   // kBatchNs, and only while the queue keeps at least as many for each other worker (a batch
-  // never starves an idle worker). Only under the plain schedule: FIFO, immediate timing, no
-  // streams or stealing, where taking several at once changes no policy's guarantee.
+  // never starves an idle worker). Only where taking several at once changes no policy's
+  // guarantee (Scheduler::batchable: FIFO order, immediate timing).
   std::int64_t batch_size(const WorkerLocal& l) const {
-    if (!scheduler_.plain() || l.tasks < 16) return 1;
+    if (!scheduler_.batchable() || l.tasks < 16) return 1;
     const std::int64_t mean = std::max<std::int64_t>(1, l.busy_ns / l.tasks);
     const std::int64_t by_time = std::clamp<std::int64_t>(kBatchNs / mean, 1, kMaxBatch);
     const std::int64_t by_queue = scheduler_.queued() / static_cast<std::int64_t>(threads_.size());
