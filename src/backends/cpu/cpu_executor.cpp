@@ -225,12 +225,18 @@ class CpuExecutor final : public Executor {
   }
   std::int64_t now_ns() const { return clock_.now_ns(); }
 
-  // With mu_ held: wakes one sleeping worker that can start work of `queue`.
+  // With mu_ held: wakes one idle worker that can start work of `queue` — a spinning one first
+  // (it only has to look again), else a sleeping one.
   bool wake_for(int queue) {
-    // A spinning worker looks again (if work is queued: see spin_for_signal).
     if (spinning_ > 0) {
-      signals_.queued_hint.store(scheduler_.queued(), std::memory_order_relaxed);
-      signals_.signal.fetch_add(1, std::memory_order_release);
+      for (int w : scheduler_.workers_of(queue)) {
+        if (nudge(w)) return true;
+      }
+      if (scheduler_.steals()) {
+        for (int w = 0; w < static_cast<int>(spinners_.size()); ++w) {
+          if (nudge(w)) return true;
+        }
+      }
     }
     if (sleeping_ == 0) return false;  // the common case under load: nobody to wake
     // Workers really asleep first; a worker helping generation (counted as asleep) last.
@@ -258,8 +264,16 @@ class CpuExecutor final : public Executor {
     s.cv.notify_one();
     return true;
   }
+  // With mu_ held: tells spinning worker `w` to look again, once.
+  bool nudge(int w) {
+    Spinner& s = spinners_[static_cast<std::size_t>(w)];
+    if (!s.spinning || s.nudged) return false;
+    s.nudged = true;
+    s.look.store(true, std::memory_order_release);
+    return true;
+  }
   void wake_all() {
-    signals_.broadcast.fetch_add(1, std::memory_order_release);
+    for (int w = 0; w < static_cast<int>(spinners_.size()); ++w) nudge(w);
     for (Sleeper& s : sleepers_) {
       set_asleep(s, false);
       s.cv.notify_one();
@@ -474,8 +488,6 @@ class CpuExecutor final : public Executor {
             if (more.slot == engine::kNone) break;
             batch.push_back(more.slot);
           }
-          if (spinning_ > 0)
-            signals_.queued_hint.store(scheduler_.queued(), std::memory_order_relaxed);
           run(w, batch, now, lk, ready);
           continue;
         }
@@ -511,7 +523,7 @@ class CpuExecutor final : public Executor {
       }
       const std::int64_t t0 = now_ns();
       const std::uint64_t execution = executions_;
-      if (wake_at < 0 && spin_ && spin_for_signal(lk)) {
+      if (wake_at < 0 && spin_ && spin_for_signal(w, lk)) {
         if (executions_ == execution) local->idle_ns += now_ns() - t0;
         continue;
       }
@@ -529,22 +541,18 @@ class CpuExecutor final : public Executor {
     }
   }
 
-  // Before sleeping, an idle worker watches for kSpinNs whether anything happened that would have
-  // woken it (every wake-up bumps signal_), and looks again if so. A sleeping worker costs a futex
-  // wake-up to restart, and the OS often places the woken thread on the core of the thread that
-  // woke it — which keeps running — so it waits for the next load balance: milliseconds, measured
-  // as 2-10 ms lost per execution on a 2-core VM (docs/engine.md). Only when every worker has a
-  // core of its own. Called and returns with mu_ held; true: look again instead of sleeping.
-  // A push is looked at only while something is queued: when the worker that pushed has already
-  // taken it (a chain), relocking would only contend for the lock.
-  bool spin_for_signal(std::unique_lock<std::mutex>& lk) {
-    const std::uint64_t seen = signals_.signal.load(std::memory_order_relaxed);
-    const std::uint64_t seen_all = signals_.broadcast.load(std::memory_order_relaxed);
-    const auto signalled = [&] {
-      return signals_.broadcast.load(std::memory_order_acquire) != seen_all ||
-             (signals_.signal.load(std::memory_order_acquire) != seen &&
-              signals_.queued_hint.load(std::memory_order_relaxed) > 0);
-    };
+  // Before sleeping, an idle worker spins for kSpinNs, until a push for one of its queues (or a
+  // wake_all) nudges it to look again. A sleeping worker costs a futex wake-up to restart, and
+  // the OS often places the woken thread on the core of the thread that woke it — which keeps
+  // running — so it waits for the next load balance: milliseconds, measured as 2-10 ms lost per
+  // execution on a 2-core VM (docs/engine.md). Each push nudges one idle worker of its queue, as
+  // it would wake one sleeper: the others keep spinning without touching the lock. Only when
+  // every worker has a core of its own. Called and returns with mu_ held; true: look again.
+  bool spin_for_signal(int w, std::unique_lock<std::mutex>& lk) {
+    Spinner& me = spinners_[static_cast<std::size_t>(w)];
+    me.spinning = true;
+    me.nudged = false;
+    me.look.store(false, std::memory_order_relaxed);
     ++spinning_;
     lk.unlock();
     // steady_clock, not clock_: execute() may reset clock_'s origin while we spin unlocked.
@@ -553,13 +561,13 @@ class CpuExecutor final : public Executor {
     while (!found && Clock::now() < until) {
       for (int i = 0; i < 32 && !found; ++i) {
         cpu_relax();
-        found = signalled();
+        found = me.look.load(std::memory_order_acquire);
       }
     }
     lk.lock();
     --spinning_;
-    return found || signals_.broadcast.load(std::memory_order_relaxed) != seen_all ||
-           (signals_.signal.load(std::memory_order_relaxed) != seen && scheduler_.queued() > 0);
+    me.spinning = false;
+    return me.nudged;  // a nudge after the last look counts too
   }
   static void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -605,15 +613,15 @@ class CpuExecutor final : public Executor {
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
   std::atomic<bool> stop_{false};  ///< aborting_, readable without the lock (batches stop)
-  // What spinning workers watch (spin_for_signal), on a cache line of its own: written on every
-  // push while someone spins, it must not share a line with what workers read per task.
-  struct alignas(64) SpinSignals {
-    std::atomic<std::uint64_t> signal{0};      ///< bumped by wake_for while someone spins
-    std::atomic<std::uint64_t> broadcast{0};   ///< bumped by wake_all
-    std::atomic<std::int64_t> queued_hint{0};  ///< scheduler_.queued() after a push or pick
-    char pad[64 - 3 * sizeof(std::uint64_t)];
+  // A worker in spin_for_signal: `look` is what it watches, on a cache line of its own (written
+  // by whoever nudges it, read in a loop by it alone); the rest is guarded by mu_.
+  struct alignas(64) Spinner {
+    std::atomic<bool> look{false};
+    bool spinning = false;
+    bool nudged = false;
   };
-  SpinSignals signals_;
+  std::vector<Spinner> spinners_ =
+      std::vector<Spinner>(static_cast<std::size_t>(resolved_threads(options_.threads)));
   int spinning_ = 0;              ///< workers in spin_for_signal (guarded by mu_)
   bool spin_ = false;             ///< every worker has a core of its own
   std::uint64_t executions_ = 0;  ///< execute() calls (idle time spans none)
