@@ -79,8 +79,6 @@ class Scheduler {
     return Pick{};
   }
 
-  /// FIFO order, immediate timing, no streams, no stealing.
-  bool plain() const noexcept { return plain_; }
   /// FIFO order and immediate timing: a worker may take several startable tasks at once without
   /// changing what any policy guarantees — starts are not paced, no newer task could have gone
   /// first, a stream's next task is not startable while one of it is taken, and a steal is a

@@ -18,7 +18,7 @@ namespace pto::wsp {
 
 struct CompileOptions {
   std::string target = "cpu";
-  /// cpu: worker threads; 0: std::thread::hardware_concurrency(). A CompileError on sim (its
+  /// cpu: worker threads; 0: one per core the process may run on. A CompileError on sim (its
   /// workers are the machine's cores).
   int threads = 0;
   /// The task window when the schedule sets none (`Schedule::task_graph`); setting both to

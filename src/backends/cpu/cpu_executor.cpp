@@ -45,8 +45,7 @@ int usable_cores() {
 }
 
 int resolved_threads(int requested) {
-  return requested > 0 ? requested
-                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return requested > 0 ? requested : usable_cores();
 }
 
 class CpuExecutor final : public Executor {
@@ -212,12 +211,16 @@ class CpuExecutor final : public Executor {
     std::vector<Released> released;  ///< scratch of run()
   };
 
-  // Each worker sleeps on its own condition variable, so that work for one queue wakes a worker
-  // that serves it.
-  struct Sleeper {
+  // How an idle worker waits: spinning on `look` (spin_for_signal), then asleep on its own
+  // condition variable, so that work for one queue wakes a worker that serves it. One cache line
+  // or more per worker: a spinner reads `look` in a loop. All but `look` guarded by mu_.
+  struct alignas(64) Sleeper {
     std::condition_variable cv;
     bool asleep = false;
     bool helping = false;  ///< asleep means "helping generation, wake me if you need me"
+    bool spinning = false;
+    bool nudged = false;
+    std::atomic<bool> look{false};  ///< set by nudge(), watched by the spinning worker
   };
 
   std::int64_t ns_since(Clock::time_point t0) const {
@@ -233,7 +236,7 @@ class CpuExecutor final : public Executor {
         if (nudge(w)) return true;
       }
       if (scheduler_.steals()) {
-        for (int w = 0; w < static_cast<int>(spinners_.size()); ++w) {
+        for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) {
           if (nudge(w)) return true;
         }
       }
@@ -266,14 +269,14 @@ class CpuExecutor final : public Executor {
   }
   // With mu_ held: tells spinning worker `w` to look again, once.
   bool nudge(int w) {
-    Spinner& s = spinners_[static_cast<std::size_t>(w)];
+    Sleeper& s = sleepers_[static_cast<std::size_t>(w)];
     if (!s.spinning || s.nudged) return false;
     s.nudged = true;
     s.look.store(true, std::memory_order_release);
     return true;
   }
   void wake_all() {
-    for (int w = 0; w < static_cast<int>(spinners_.size()); ++w) nudge(w);
+    for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) nudge(w);
     for (Sleeper& s : sleepers_) {
       set_asleep(s, false);
       s.cv.notify_one();
@@ -549,7 +552,7 @@ class CpuExecutor final : public Executor {
   // it would wake one sleeper: the others keep spinning without touching the lock. Only when
   // every worker has a core of its own. Called and returns with mu_ held; true: look again.
   bool spin_for_signal(int w, std::unique_lock<std::mutex>& lk) {
-    Spinner& me = spinners_[static_cast<std::size_t>(w)];
+    Sleeper& me = sleepers_[static_cast<std::size_t>(w)];
     me.spinning = true;
     me.nudged = false;
     me.look.store(false, std::memory_order_relaxed);
@@ -613,18 +616,9 @@ class CpuExecutor final : public Executor {
   std::int64_t tasks_ = 0;
   std::exception_ptr error_;
   std::atomic<bool> stop_{false};  ///< aborting_, readable without the lock (batches stop)
-  // A worker in spin_for_signal: `look` is what it watches, on a cache line of its own (written
-  // by whoever nudges it, read in a loop by it alone); the rest is guarded by mu_.
-  struct alignas(64) Spinner {
-    std::atomic<bool> look{false};
-    bool spinning = false;
-    bool nudged = false;
-  };
-  std::vector<Spinner> spinners_ =
-      std::vector<Spinner>(static_cast<std::size_t>(resolved_threads(options_.threads)));
-  int spinning_ = 0;              ///< workers in spin_for_signal (guarded by mu_)
-  bool spin_ = false;             ///< every worker has a core of its own
-  std::uint64_t executions_ = 0;  ///< execute() calls (idle time spans none)
+  int spinning_ = 0;               ///< workers in spin_for_signal (guarded by mu_)
+  bool spin_ = false;              ///< every worker has a core of its own
+  std::uint64_t executions_ = 0;   ///< execute() calls (idle time spans none)
   WallClock clock_;
   std::int64_t end_ns_ = 0;
   std::int64_t validation_ns_ = 0;
