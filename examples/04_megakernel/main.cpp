@@ -36,6 +36,15 @@ double overlap_fraction(const std::vector<TaskEvent>& log) {
   return load_time > 0 ? static_cast<double>(overlapped) / static_cast<double>(load_time) : 0.0;
 }
 
+// Both backends record the task log; the simulator also computes, so results compare.
+CompileOptions options_for(const std::string& target) {
+  CompileOptions o;
+  o.target = target;
+  o.record_tasks = true;
+  o.compute = target == "sim";
+  return o;
+}
+
 int megakernel() {
   // Tile kernels: copies for the loader and storer, rmsnorm for the computer. Their costs on the
   // simulated NPU come from their tile programs.
@@ -89,10 +98,7 @@ int megakernel() {
 
   int failures = 0;
   for (const char* target : {"cpu", "sim"}) {
-    CompileOptions o;
-    o.target = target;
-    o.record_tasks = true;
-    if (std::string(target) == "sim") o.compute = true;
+    CompileOptions o = options_for(target);
     if (std::string(target) == "cpu") o.threads = 3;
     std::fill(y.data<float>(), y.data<float>() + y.numel(), 0.0f);
     Program p = compile(pipeline, o);
@@ -164,11 +170,8 @@ int pool() {
   values.set("n", n).set_array("sizes", sizes).set_tensor("OUT", out).set_tensor("IDS", ids);
   int failures = 0;
   for (const char* target : {"cpu", "sim"}) {
-    CompileOptions o;
-    o.target = target;
-    o.record_tasks = true;
-    if (std::string(target) == "sim") o.compute = true;
-    Program p = compile(w, Schedule{}.queues(4).dispatch(affinity(axis("instance"))), o);
+    Program p =
+        compile(w, Schedule{}.queues(4).dispatch(affinity(axis("instance"))), options_for(target));
     p.execute(values);
     p.synchronize();
     std::vector<int> per_worker(4, 0);
