@@ -241,6 +241,11 @@ void Tensor::select_in_place(int dim, std::int64_t index) {
   --rank_;
 }
 
+Tensor::SelectEffect Tensor::select_effect(int dim) const {
+  check_dim(dim, "Tensor::select");
+  return SelectEffect{static_cast<int>(root_dim_[dim]), root_step_[dim], shape_[dim]};
+}
+
 void Tensor::slice_in_place(int dim, std::int64_t begin, std::int64_t end, std::int64_t step) {
   check_dim(dim, "Tensor::slice");
   if (step <= 0) {

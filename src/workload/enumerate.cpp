@@ -178,10 +178,61 @@ class Enumerator {
 
 }  // namespace
 
+void compile_select_chains(const Plan& plan, BoundValues& values) {
+  values.select_chains.assign(plan.nodes.size(), {});
+  for (std::size_t n = 0; n < plan.nodes.size(); ++n) {
+    const PlanNode& node = plan.nodes[n];
+    if (node.kind != NodeKind::Task) continue;
+    auto& chains = values.select_chains[n];
+    chains.resize(node.args.size());
+    for (std::size_t i = 0; i < node.args.size(); ++i) {
+      const PlanArg& a = node.args[i];
+      if (a.kind == ParamKind::Scalar || a.tensor < 0) continue;
+      SelectChain c;
+      c.result = values.tensors[static_cast<std::size_t>(a.tensor)];
+      bool ok = true;
+      for (std::size_t k = 0; k < a.view.size() && ok; ++k) {
+        const PlanViewOp& op = a.view[k];
+        ok = op.kind == ViewOp::Kind::Select && op.dim >= 0 && op.dim < c.result.rank() &&
+             c.result.size(op.dim) > 0;
+        if (!ok) break;
+        const Tensor::SelectEffect e = c.result.select_effect(op.dim);
+        c.steps.push_back(SelectChain::Step{static_cast<int>(k), e.root_dim, e.step, e.extent});
+        c.result.select_in_place(op.dim, 0);
+      }
+      if (ok) chains[i] = std::move(c);
+    }
+  }
+}
+
 void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
                   const BoundValues& values, const std::int64_t* vars) {
   const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
   const EvalContext ctx = values.context(vars);
+  // The common case: a compiled chain of selects, every index inside its extent. Anything else
+  // (an index out of range, an expression that raises) takes the general path below, which
+  // reports it.
+  const auto node = static_cast<std::size_t>(&task - plan.nodes.data());
+  if (node < values.select_chains.size()) {
+    const auto& chain = values.select_chains[node][static_cast<std::size_t>(arg)];
+    if (chain) {
+      try {
+        out.assign(chain->result);
+        bool inside = true;
+        for (const SelectChain::Step& s : chain->steps) {
+          const std::int64_t i = a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
+          if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(s.extent)) {
+            inside = false;
+            break;
+          }
+          out.shift_origin(s.root_dim, i * s.step);
+        }
+        if (inside) return;
+      } catch (const PtoError&) {
+        // reported below
+      }
+    }
+  }
   out.assign(values.tensors[static_cast<std::size_t>(a.tensor)]);
   try {
     for (const PlanViewOp& op : a.view) {

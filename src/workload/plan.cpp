@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "pto/wsp/core/error.hpp"
+#include "pto/wsp/workload/enumerate.hpp"
 
 namespace pto::wsp {
 namespace {
@@ -642,6 +643,7 @@ BoundValues bind(const Plan& plan, const Bindings& bindings) {
     out.tensors.push_back(*t);
   }
   Binder(plan, out).check(plan.root, 1);
+  compile_select_chains(plan, out);
   return out;
 }
 

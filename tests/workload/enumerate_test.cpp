@@ -135,6 +135,46 @@ TEST_F(Enumerate, ResolvesViewsRegionsAndScalars) {
   EXPECT_EQ(tasks[2].args().axis("t"), 0);
 }
 
+// Chains of selects are compiled once per binding and replayed per task: on a bound view that is
+// permuted and strided, each task's view is the one Tensor::select gives, and an index outside
+// its dimension still fails with the general path's message.
+TEST_F(Enumerate, CompiledSelectChainsGiveTheViewsOfSelect) {
+  Kernel touch = noop_kernel("touch", {InOut("x", DType::f32, 1)});
+  TensorRef X = tensor("X", DType::f32, 3);
+  Workload w = parallel_for(Dense(3), "i", [&](Var i) {
+    return parallel_for(Dense(2), "j", [&](Var j) { return task(touch, {i, j}, {X[j][2 - i]}); });
+  });
+  Plan plan = lower(w);
+  Tensor base = Tensor::zeros(DType::f32, {4, 5, 6});
+  Tensor x = base.permute({2, 0, 1}).slice(2, 0, 5, 2);  // f32[6, 4, 3], strided and permuted
+  Bindings values;
+  values.set_tensor("X", x);
+  BoundValues bound = bind(plan, values);
+  for (std::size_t n = 0; n < plan.nodes.size(); ++n) {
+    const bool is_task = plan.nodes[n].kind == NodeKind::Task;
+    ASSERT_EQ(bound.select_chains[n].size(), is_task ? 1u : 0u);
+    if (is_task) {
+      EXPECT_TRUE(bound.select_chains[n][0].has_value());
+    }
+  }
+  std::vector<TaskInstance> tasks = enumerate_tasks(plan, bound);
+  ASSERT_EQ(tasks.size(), 6u);
+  for (const TaskInstance& t : tasks) {
+    const std::int64_t i = t.args().axis("i"), j = t.args().axis("j");
+    const Tensor expected = x.select(0, j).select(0, 2 - i);
+    EXPECT_EQ(t.tensors[0].bytes(), expected.bytes()) << t.name();
+    EXPECT_EQ(t.tensors[0].shape(), expected.shape()) << t.name();
+    EXPECT_EQ(t.tensors[0].strides(), expected.strides()) << t.name();
+    EXPECT_EQ(t.tensors[0].region().to_string(), expected.region().to_string()) << t.name();
+  }
+  Workload bad = parallel_for(Dense(4), "i", [&](Var i) { return task(touch, {i}, {X[0][i]}); });
+  Plan bad_plan = lower(bad);
+  Tensor small = Tensor::zeros(DType::f32, {1, 3, 2});
+  EXPECT_THROW_MSG(enumerate_tasks(bad_plan, bind(bad_plan, Bindings().set_tensor("X", small))),
+                   CompileError, "task touch[i=3]: argument 'x' = X[0][i]",
+                   "index 3 is outside [0, 3)");
+}
+
 TEST_F(Enumerate, OnePlanRunsAgainWithNewSizesTablesAndTensors) {
   Kernel touch = noop_kernel("touch", {InOut("x", DType::f32, 1)});
   TensorRef X = tensor("X", DType::f32, 2);

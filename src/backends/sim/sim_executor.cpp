@@ -378,7 +378,8 @@ class SimExecutor final : public Executor {
     reset();
     schedule_event(0, Event::Generate);
     generate_scheduled_ = true;
-    for (Source s = earliest(); s != Source::None; s = earliest()) {
+    Source s = earliest();
+    while (s != Source::None) {
       if (abort_.load(std::memory_order_relaxed)) return;  // the executor is being destroyed
       // Everything that happens at one instant happens before the AICPUs decide: tasks that
       // become ready together are choices of one decision (priority, interleaving).
@@ -389,7 +390,11 @@ class SimExecutor final : public Executor {
         process(e);
         s = earliest();
       } while (s != Source::None && front_of(s).time() == now_);
+      // Most instants dispatch nothing (no free core or nothing queued): the earliest event is
+      // then still the one found above.
+      const std::uint64_t scheduled = next_seq_;
       try_dispatch();
+      if (next_seq_ != scheduled) s = earliest();
     }
     if (!gen_done_ || outstanding_ != 0) {
       throw InternalError(
@@ -489,8 +494,7 @@ class SimExecutor final : public Executor {
     if (scheduler_.queued() == 0 || free_cores_ == 0) return;  // the common steady states
     for (int pass = 0; pass < 2; ++pass) {
       const int n = machine_.aicpus;
-      for (int i = 0; i < n; ++i) {
-        const int a = (dispatch_rotation_ + i) % n;
+      for (int i = 0, a = dispatch_rotation_; i < n; ++i, a = a + 1 == n ? 0 : a + 1) {
         while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
           unsigned mask = 0;
           for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
@@ -508,7 +512,7 @@ class SimExecutor final : public Executor {
           wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
         }
       }
-      dispatch_rotation_ = (dispatch_rotation_ + 1) % n;
+      dispatch_rotation_ = dispatch_rotation_ + 1 == n ? 0 : dispatch_rotation_ + 1;
       // batched: a partial group is released only when nothing else could make progress.
       if (pass == 0 && scheduler_.batched() && in_flight_ == 0 && in_transit_ == 0 &&
           scheduler_.released() == 0 && scheduler_.queued() > 0 && !generate_scheduled_ &&

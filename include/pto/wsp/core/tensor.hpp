@@ -104,6 +104,18 @@ class Tensor {
   /// path of task generation).
   void select_in_place(int dim, std::int64_t index);
   void slice_in_place(int dim, std::int64_t begin, std::int64_t end, std::int64_t step);
+  /// What `select_in_place(dim, i)` does to the view's origin: it moves `i * step` along root
+  /// dimension `root_dim`, for `i` in [0, extent). Lets a chain of selects be compiled once and
+  /// replayed per task (`select_in_place(dim, 0)` then `shift_origin`).
+  struct SelectEffect {
+    int root_dim;
+    std::int64_t step;
+    std::int64_t extent;
+  };
+  SelectEffect select_effect(int dim) const;
+  /// Moves the origin `delta` elements along root dimension `root_dim` (unchecked: the replay of a
+  /// select whose index was checked against its SelectEffect::extent).
+  void shift_origin(int root_dim, std::int64_t delta) noexcept { root_start_[root_dim] += delta; }
   /// `*this = other`, skipping the reference-count traffic when both share a root.
   void assign(const Tensor& other) {
     if (root_ != other.root_) root_ = other.root_;

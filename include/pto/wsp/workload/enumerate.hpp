@@ -38,6 +38,10 @@ std::vector<TaskInstance> enumerate_tasks(const Plan& plan, const BoundValues& v
 void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
                   const BoundValues& values, const std::int64_t* vars);
 
+/// Fills `values.select_chains` (called by `bind`): the arguments whose views resolve_view can
+/// replay from a compiled chain of selects.
+void compile_select_chains(const Plan& plan, BoundValues& values);
+
 /// Fills the scalar argument `arg` of a task (shared with the generator).
 ScalarValue resolve_scalar(const PlanNode& task, int arg, const BoundValues& values,
                            const std::int64_t* vars);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,19 @@ struct Plan {
 /// CompileError / TypeCheckError naming the node, kernel and argument on any malformed input.
 Plan lower(const Workload& workload, const KernelRegistry* registry = nullptr);
 
+/// A view made only of selects (`X[b][h]`), compiled once against its bound tensor: resolving it
+/// for a task copies `result` and shifts its origin once per index (workload/enumerate.cpp).
+struct SelectChain {
+  struct Step {
+    int op;  ///< index into PlanArg::view (its `begin` computes the index)
+    int root_dim;
+    std::int64_t step;
+    std::int64_t extent;
+  };
+  Tensor result;  ///< the view with index 0 selected at every step
+  std::vector<Step> steps;
+};
+
 /// The run-time values of one execution, checked against a Plan and laid out by index.
 class BoundValues {
  public:
@@ -118,6 +132,9 @@ class BoundValues {
   std::vector<IntArray> arrays;
   std::vector<std::int64_t> slots;
   std::vector<Tensor> tensors;
+  /// By plan node, then argument: the argument's view as a SelectChain, where it is one (none for
+  /// scalars, views with a slice, or a selected dimension of extent 0).
+  std::vector<std::vector<std::optional<SelectChain>>> select_chains;
 };
 
 /// Binds `bindings` to `plan`: every symbol, array and tensor must be bound, tensors must match
