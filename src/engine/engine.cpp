@@ -11,12 +11,6 @@
 namespace pto::wsp::engine {
 namespace {
 
-void raise_to(std::atomic<std::int64_t>& a, std::int64_t v) {
-  std::int64_t cur = a.load(std::memory_order_relaxed);
-  while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
-  }
-}
-
 constexpr std::size_t kMaxGroupChunks = 1 << 16;
 
 // Bound tensors whose storage bytes overlap form one alias class; a class with a single
@@ -56,7 +50,13 @@ std::vector<int> alias_spaces(const BoundValues& values, std::vector<bool>& exac
 }  // namespace
 
 Engine::Engine(const Plan& plan, EngineOptions options)
-    : plan_(plan), options_(options), accesses_(plan_accesses(plan)) {
+    : plan_(plan),
+      options_(options),
+      shared_(!options.single_thread),
+      accesses_(plan_accesses(plan)) {
+  if (options_.single_thread && options_.generators > 1) {
+    throw InternalError("Engine: several generators need an engine shared between threads");
+  }
   if (options_.window < 1) {
     throw ScheduleError(
         fmt::format("TaskWindow({}): the window must hold at least one task", options_.window));
@@ -103,7 +103,7 @@ void Engine::start(const BoundValues& values) {
     }
   }
   {
-    std::lock_guard<SpinLock> lock(retired_lock_);
+    MaybeLock lock(retired_lock_, shared_);
     retired_.clear();
   }
   chains_.clear();
@@ -157,13 +157,13 @@ std::optional<std::uint32_t> Engine::allocate_slot() {
 }
 
 void Engine::retire(std::uint32_t ref) {
-  std::lock_guard<SpinLock> lock(retired_lock_);
+  MaybeLock lock(retired_lock_, shared_);
   retired_.push_back(ref);
 }
 
 void Engine::reclaim() {
   {
-    std::lock_guard<SpinLock> lock(retired_lock_);
+    MaybeLock lock(retired_lock_, shared_);
     retired_scratch_.swap(retired_);
   }
   for (RecordRef r : retired_scratch_) {
@@ -317,13 +317,13 @@ TaskPayload& Engine::next_payload() {
 
 bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
   Waitable& p = record(pred);
-  std::lock_guard<SpinLock> lock(p.lock);
+  MaybeLock lock(p.lock, shared_);
   if (p.done) {
-    raise_to(task(succ_slot).path, p.path.load(std::memory_order_relaxed));
+    raise(task(succ_slot).path, p.path.load(std::memory_order_relaxed));
     return false;
   }
   p.successors.push_back(succ_slot);
-  task(succ_slot).pending.fetch_add(1, std::memory_order_relaxed);
+  count_up(task(succ_slot).pending);
   return true;
 }
 
@@ -396,7 +396,7 @@ void Engine::commit_task() {
   t.group = group_stack_.empty() ? kNone : group_stack_.back();
   if (t.group != kNone) {
     GroupRecord& parent = group(t.group);
-    parent.pending.fetch_add(1, std::memory_order_relaxed);
+    count_up(parent.pending);
     ++parent.members;
   }
   for (const Gate& gate : gate_stack_) {
@@ -411,7 +411,7 @@ void Engine::commit_task() {
     }
   }
   track_data(t, slot);
-  if (t.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  if (count_down(t.pending) == 1) {
     ready_out_->push_back(slot);
   }
 }
@@ -467,7 +467,7 @@ void Engine::group_begin() {
   rec.group = group_stack_.empty() ? kNone : group_stack_.back();
   if (rec.group != kNone) {
     GroupRecord& parent = group(rec.group);
-    parent.pending.fetch_add(1, std::memory_order_relaxed);
+    count_up(parent.pending);
     ++parent.members;
   }
   open_body();
@@ -497,13 +497,13 @@ bool Engine::gate_group(const GateRef& gate, std::uint32_t g) {
     return false;
   }
   Waitable& p = record(gate.is_task ? gate.ref : (gate.ref | kGroupBit));
-  std::lock_guard<SpinLock> lock(p.lock);
+  MaybeLock lock(p.lock, shared_);
   if (p.done) {  // as add_edge: the critical path still runs through it
-    raise_to(group(g).path, p.path.load(std::memory_order_relaxed));
+    raise(group(g).path, p.path.load(std::memory_order_relaxed));
     return false;
   }
   p.successors.push_back(g | kGroupBit);
-  group(g).pending.fetch_add(1, std::memory_order_relaxed);
+  count_up(group(g).pending);
   return true;
 }
 
@@ -559,14 +559,14 @@ GateRef Engine::chain_last() {
 }
 
 void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklist& groups) {
-  std::lock_guard<SpinLock> lock(w.lock);
+  MaybeLock lock(w.lock, shared_);
   w.done = true;
   const std::int64_t path = w.path.load(std::memory_order_relaxed);
   w.successors.for_each([&](RecordRef s) {
     if (s & kGroupBit) {  // an empty body waiting for its gates
       GroupRecord& g = group(s & ~kGroupBit);
-      raise_to(g.path, path);
-      if (g.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) groups.push(s & ~kGroupBit);
+      raise(g.path, path);
+      if (count_down(g.pending) == 1) groups.push(s & ~kGroupBit);
       return;
     }
     // Before the release, so a ready task's path is final. The last predecessor to finish is
@@ -577,9 +577,9 @@ void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklis
         succ.path.store(path, std::memory_order_relaxed);
       }
     } else {
-      raise_to(succ.path, path);
+      raise(succ.path, path);
     }
-    if (succ.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(s);
+    if (count_down(succ.pending) == 1) ready.push_back(s);
   });
   w.successors.clear();
 }
@@ -593,16 +593,15 @@ void Engine::done_groups(GroupWorklist& groups, std::vector<std::uint32_t>& read
     GroupRecord& rec = group(g);
     finish(rec, ready, groups);
     if (rec.group != kNone) {
-      raise_to(group(rec.group).path, rec.path.load(std::memory_order_relaxed));
-      if (group(rec.group).pending.fetch_sub(1, std::memory_order_acq_rel) == 1)
-        groups.push(rec.group);
+      raise(group(rec.group).path, rec.path.load(std::memory_order_relaxed));
+      if (count_down(group(rec.group).pending) == 1) groups.push(rec.group);
     }
     retire(g | kGroupBit);
   }
 }
 
 void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
-  if (group(g).pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (count_down(group(g).pending) != 1) return;
   GroupWorklist groups;
   groups.push(g);
   done_groups(groups, ready);
@@ -616,8 +615,8 @@ std::int64_t Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
   GroupWorklist groups;
   finish(t, ready, groups);
   if (t.group != kNone) {
-    raise_to(group(t.group).path, path);
-    if (group(t.group).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) groups.push(t.group);
+    raise(group(t.group).path, path);
+    if (count_down(group(t.group).pending) == 1) groups.push(t.group);
   }
   if (!groups.empty()) done_groups(groups, ready);
   return path;

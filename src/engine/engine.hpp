@@ -37,6 +37,22 @@ class SpinLock {
   std::atomic<bool> flag_{false};
 };
 
+/// Holds a SpinLock for its scope when `on`; does nothing otherwise (an engine run by one thread).
+class MaybeLock {
+ public:
+  MaybeLock(SpinLock& lock, bool on) noexcept : lock_(on ? &lock : nullptr) {
+    if (lock_) lock_->lock();
+  }
+  ~MaybeLock() {
+    if (lock_) lock_->unlock();
+  }
+  MaybeLock(const MaybeLock&) = delete;
+  MaybeLock& operator=(const MaybeLock&) = delete;
+
+ private:
+  SpinLock* lock_;
+};
+
 /// A reference to a task record (slot) or, with the top bit set, a group record.
 using RecordRef = std::uint32_t;
 inline constexpr RecordRef kGroupBit = 0x80000000u;
@@ -123,6 +139,9 @@ struct EngineOptions {
   int generators = 1;
   /// Places each task on a queue and stream as it is committed (generation role only).
   Dispatcher* dispatcher = nullptr;
+  /// One thread makes every call (the simulator): record counters and locks then need no atomic
+  /// read-modify-writes (a locked instruction per update cost ~5% of the simulator's time).
+  bool single_thread = false;
 };
 
 /// Result of one `generate` call.
@@ -247,12 +266,37 @@ class Engine final : private GenerationSink {
   /// Makes group `g` wait for `gate` (unless it is finished); true when an edge was added.
   bool gate_group(const GateRef& gate, std::uint32_t g);
   Waitable& record(RecordRef r) noexcept;
+  // Updates of record counters shared with other threads (plain when options_.single_thread).
+  std::int32_t count_down(std::atomic<std::int32_t>& c) const noexcept {
+    if (shared_) return c.fetch_sub(1, std::memory_order_acq_rel);
+    const std::int32_t v = c.load(std::memory_order_relaxed);
+    c.store(v - 1, std::memory_order_relaxed);
+    return v;
+  }
+  void count_up(std::atomic<std::int32_t>& c) const noexcept {
+    if (shared_) {
+      c.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+  }
+  /// a = max(a, v).
+  void raise(std::atomic<std::int64_t>& a, std::int64_t v) const noexcept {
+    std::int64_t cur = a.load(std::memory_order_relaxed);
+    if (!shared_) {
+      if (cur < v) a.store(v, std::memory_order_relaxed);
+      return;
+    }
+    while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+    }
+  }
   GroupRecord& group(std::uint32_t g) noexcept { return groups_[g >> kChunkBits][g & kChunkMask]; }
   void track_data(TaskRecord& t, std::uint32_t slot);
 
   // Read by every thread (task(), group()), written only between executions.
   const Plan& plan_;
   EngineOptions options_;
+  bool shared_ = true;  ///< records are touched by several threads (!options_.single_thread)
   const BoundValues* values_ = nullptr;
   std::vector<std::unique_ptr<TaskRecord[]>> chunks_;
   std::vector<std::unique_ptr<GroupRecord[]>> groups_;  ///< chunks; reserved, never reallocated

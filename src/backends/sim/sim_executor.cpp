@@ -162,7 +162,7 @@ class SimExecutor final : public Executor {
         dispatcher_(plan_, schedule_),
         engine_(plan_, engine::EngineOptions{options_.window.value_or(TaskWindow{}).size,
                                              options_.window.value_or(TaskWindow{}).mode, 1,
-                                             &dispatcher_}),
+                                             &dispatcher_, /*single_thread=*/true}),
         scheduler_(engine_, schedule_, machine_.aicpus) {
     options_.window = options_.window.value_or(TaskWindow{});
     options_.machine = machine_;
