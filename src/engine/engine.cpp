@@ -187,8 +187,9 @@ void Engine::reclaim() {
 }
 
 GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
-                                std::vector<std::uint32_t>& ready) {
+                                std::vector<std::uint32_t>& ready, std::int64_t ns_per_task) {
   now_ns_ = now_ns;
+  ns_per_task_ = ns_per_task;
   ready_out_ = &ready;
   GenerateResult out;
   while (out.tasks < budget && !out.window_full) {
@@ -388,6 +389,7 @@ void Engine::commit_task() {
   last_slot_ = slot;
   t.id = next_id_++;
   t.path.store(0, std::memory_order_relaxed);
+  now_ns_ += ns_per_task_;
   t.gen_ns = now_ns_;
   t.deps.clear();
   t.dep_stamp = ~0ull;

@@ -164,12 +164,13 @@ class Engine final : private GenerationSink {
   /// the tasks that reuse it were generated, as the window's definition requires.
   void reclaim();
 
-  /// Generates up to `budget` tasks (fewer when the window fills), stamped `now_ns`. Tasks with
-  /// nothing to wait for are appended to `ready`. One caller at a time (the generation role);
-  /// concurrent with `complete`. Throws CompileError from the generator and ExecutionError when an
-  /// ABORT window would overflow.
+  /// Generates up to `budget` tasks (fewer when the window fills), stamped `now_ns` — or, when
+  /// generating each one takes `ns_per_task` (the simulated host), the k-th (from 0) is stamped
+  /// `now_ns + (k + 1) * ns_per_task`. Tasks with nothing to wait for are appended to `ready`.
+  /// One caller at a time (the generation role); concurrent with `complete`. Throws CompileError
+  /// from the generator and ExecutionError when an ABORT window would overflow.
   GenerateResult generate(std::int64_t budget, std::int64_t now_ns,
-                          std::vector<std::uint32_t>& ready);
+                          std::vector<std::uint32_t>& ready, std::int64_t ns_per_task = 0);
 
   /// Marks task `slot` finished after `duration_ns` of kernel time: releases its successors
   /// (appended to `ready`) and its groups. Thread-safe; the slot is freed by a later `generate`
@@ -335,6 +336,7 @@ class Engine final : private GenerationSink {
   int current_context_ = 0;
   std::uint64_t next_id_ = 0;
   std::int64_t now_ns_ = 0;
+  std::int64_t ns_per_task_ = 0;
   std::vector<std::uint32_t>* ready_out_ = nullptr;
   std::shared_ptr<ChunkedLoop> split_;  ///< the loop being generated in chunks, if any
   std::mutex split_mu_;                 ///< guards split_ against helpers reading it

@@ -358,6 +358,23 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
           if (chain) end_body(sink, n.body);
           more = loop_next(f, n);
         }
+        const PlanNode& body = plan_.nodes[static_cast<std::size_t>(n.body)];
+        if (body.kind == NodeKind::Task) {
+          // A loop over one task: its iterations are emitted here, without a frame per task
+          // (the same calls, in the same order, as the general path below).
+          while (more) {
+            if (chain) sink.item_begin();
+            if (committed == max_tasks || !sink.has_room()) {
+              blocked_ = committed != max_tasks;
+              frames_.push_back(Frame{n.body});  // the general path resumes with this body
+              return committed;
+            }
+            emit_task(sink, body, n.body);
+            ++committed;
+            if (chain) sink.item_end();
+            more = loop_next(f, n);
+          }
+        }
         if (more) {
           if (chain) begin_body(sink, n.body);
           frames_.push_back(Frame{n.body});

@@ -435,26 +435,22 @@ class SimExecutor final : public Executor {
     engine_.reclaim();
     std::int64_t h = std::max(now_, host_free_);
     const std::int64_t began = h;
-    for (int k = 0; k < kHostBatch; ++k) {
-      const engine::GenerateResult r = engine_.generate(1, h + machine_.host_task_ns, ready_);
-      if (r.tasks == 1) {
-        h += machine_.host_task_ns;
-        ++tasks_;
-        ++outstanding_;
-        high_water_ = std::max(high_water_, outstanding_);
-        for (std::uint32_t s : ready_) schedule_arrival(h + machine_.host_to_aicpu_ns, s);
-        ready_.clear();
-      }
-      if (r.exhausted) {
-        gen_done_ = true;
-        break;
-      }
-      if (r.window_full) {
-        window_full_ = true;
-        ++stalls_;
-        stall_since_ = h;
-        break;
-      }
+    // The host spends host_task_ns on each task: the engine stamps each with its own time.
+    const engine::GenerateResult r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns);
+    h += r.tasks * machine_.host_task_ns;
+    tasks_ += r.tasks;
+    outstanding_ += r.tasks;
+    high_water_ = std::max(high_water_, outstanding_);
+    for (std::uint32_t s : ready_) {
+      schedule_arrival(engine_.task(s).gen_ns + machine_.host_to_aicpu_ns, s);
+    }
+    ready_.clear();
+    if (r.exhausted) {
+      gen_done_ = true;
+    } else if (r.window_full) {
+      window_full_ = true;
+      ++stalls_;
+      stall_since_ = h;
     }
     host_busy_ns_ += h - began;
     host_free_ = h;
