@@ -13,15 +13,17 @@ class Ring {
   bool empty() const noexcept { return head_ == tail_; }
   std::size_t size() const noexcept { return static_cast<std::size_t>(tail_ - head_); }
   const T& front() const noexcept { return buf_[head_ & mask_]; }
+  const T& back() const noexcept { return buf_[(tail_ - 1) & mask_]; }
   void pop_front() noexcept { ++head_; }
   void push_back(const T& v) {
-    if (tail_ - head_ == buf_.size()) grow();
+    if (tail_ - head_ == buf_.size()) [[unlikely]]
+      grow();
     buf_[tail_++ & mask_] = v;
   }
   void clear() noexcept { head_ = tail_ = 0; }
 
  private:
-  void grow() {
+  [[gnu::noinline]] void grow() {
     const std::size_t n = buf_.empty() ? 64 : 2 * buf_.size();
     std::vector<T> next(n);
     for (std::uint64_t i = head_; i != tail_; ++i) next[i - head_] = buf_[i & mask_];

@@ -111,6 +111,7 @@ class ExprProgram {
       const Instr& i = code_[0];
       if (i.code == Code::PushConst) return i.imm;
       if (i.code == Code::PushVar) return ctx.vars[i.index];
+      if (i.code == Code::PushSymbol) return ctx.symbols[i.index];
     } else if (code_.size() == 2 && code_[0].code == Code::PushVar) {
       // `var op constant` (schedule keys such as `h % 4`, `t * -1`), without the interpreter.
       const auto a = static_cast<std::uint64_t>(ctx.vars[code_[0].index]);
