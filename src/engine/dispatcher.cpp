@@ -181,7 +181,7 @@ int Dispatcher::home_queue(const TaskPayload& task, std::uint64_t id) const {
   const auto n = static_cast<std::uint64_t>(queues_);
   switch (kind_) {
     case DispatchPolicy::Kind::RoundRobin:
-      return n == 1 ? 0 : static_cast<int>(id % n);
+      return (n & (n - 1)) == 0 ? static_cast<int>(id & (n - 1)) : static_cast<int>(id % n);
     case DispatchPolicy::Kind::Affinity:
       return static_cast<int>(
           floor_mod(dispatch_key_.evaluate(plan_, *values_, task, id), queues_));

@@ -175,8 +175,10 @@ void Engine::reclaim() {
       free_groups_.push_back(r & ~kGroupBit);
     } else {
       TaskRecord& t = task(r);
-      index_.erase(t.id, t.index_keys);
-      t.index_keys.clear();
+      if (!t.index_keys.empty()) {
+        index_.erase(t.id, t.index_keys);
+        t.index_keys.clear();
+      }
       // Gates that still name this slot compare ids: a freed record must match none of them
       // (it stays `done` until the next task is committed into it).
       t.id = kNoTask;
@@ -329,7 +331,6 @@ bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
 }
 
 void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
-  if (!node_tracked_[static_cast<std::size_t>(t.payload.node)]) return;
   const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
   const std::size_t nargs = n.args.size();
   t.regions.resize(nargs);
@@ -412,7 +413,7 @@ void Engine::commit_task() {
       add_edge(gate.ref | kGroupBit, slot);
     }
   }
-  track_data(t, slot);
+  if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
   if (count_down(t.pending) == 1) {
     ready_out_->push_back(slot);
   }

@@ -292,6 +292,7 @@ class Engine final : private GenerationSink {
     }
   }
   GroupRecord& group(std::uint32_t g) noexcept { return groups_[g >> kChunkBits][g & kChunkMask]; }
+  /// Finds the data dependencies of a task of a tracked node (node_tracked_).
   void track_data(TaskRecord& t, std::uint32_t slot);
 
   // Read by every thread (task(), group()), written only between executions.

@@ -93,7 +93,9 @@ class CostModel {
       throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
                                     k.name(), cycles, extra_ns));
     }
-    return static_cast<std::int64_t>(std::llround(ns));
+    // llround for 0 <= ns < 2^53, without the library call: the fraction is exact there.
+    const auto whole = static_cast<std::int64_t>(ns);
+    return whole + (ns - static_cast<double>(whole) >= 0.5 ? 1 : 0);
   }
 
   const Plan& plan_;
