@@ -19,24 +19,25 @@ inline std::int64_t event_time(EventKey key) noexcept {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> 64));
 }
 
-/// A min-heap of T by T::key.
+/// A min-heap of T by T::key. Its storage only grows (a push is a store and a sift, without
+/// std::vector's capacity bookkeeping).
 template <class T>
 class EventHeap {
  public:
-  bool empty() const noexcept { return heap_.empty(); }
-  const T& top() const noexcept { return heap_.front(); }
-  void clear() noexcept { heap_.clear(); }
+  bool empty() const noexcept { return size_ == 0; }
+  const T& top() const noexcept { return heap_[0]; }
+  void clear() noexcept { size_ = 0; }
 
   void push(const T& e) {
-    heap_.push_back(e);
-    sift_up(heap_.size() - 1, e);
+    if (size_ == heap_.size()) [[unlikely]]
+      grow();
+    sift_up(size_++, e);
   }
 
   void pop() {
-    const T last = heap_.back();
-    heap_.pop_back();
-    const std::size_t n = heap_.size();
+    const std::size_t n = --size_;
     if (n == 0) return;
+    const T last = heap_[n];
     std::size_t hole = 0;
     for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
       if (child + 1 < n && heap_[child + 1].key < heap_[child].key) ++child;
@@ -47,6 +48,8 @@ class EventHeap {
   }
 
  private:
+  [[gnu::noinline]] void grow() { heap_.resize(heap_.empty() ? 256 : 2 * heap_.size()); }
+
   void sift_up(std::size_t hole, const T& e) {
     while (hole > 0) {
       const std::size_t parent = (hole - 1) / 2;
@@ -57,7 +60,8 @@ class EventHeap {
     heap_[hole] = e;
   }
 
-  std::vector<T> heap_;
+  std::vector<T> heap_;  ///< [0, size_) is the heap
+  std::size_t size_ = 0;
 };
 
 }  // namespace pto::wsp::sim
