@@ -169,6 +169,8 @@ Dispatcher::Dispatcher(const Plan& plan, const Schedule& schedule)
   if (const auto& k = schedule.issue_policy().priority) {
     priority_key_ = CompiledKey(*k, plan, "of priority");
   }
+  plain_round_robin_ = kind_ == DispatchPolicy::Kind::RoundRobin && streams_ == 0 &&
+                       !priority_key_.defined() && !dispatch_key_.defined();
 }
 
 void Dispatcher::start(const BoundValues& values) {
@@ -181,7 +183,7 @@ int Dispatcher::home_queue(const TaskPayload& task, std::uint64_t id) const {
   const auto n = static_cast<std::uint64_t>(queues_);
   switch (kind_) {
     case DispatchPolicy::Kind::RoundRobin:
-      return (n & (n - 1)) == 0 ? static_cast<int>(id & (n - 1)) : static_cast<int>(id % n);
+      return static_cast<int>(id % n);
     case DispatchPolicy::Kind::Affinity:
       return static_cast<int>(
           floor_mod(dispatch_key_.evaluate(plan_, *values_, task, id), queues_));
@@ -212,7 +214,7 @@ int Dispatcher::home_queue(const TaskPayload& task, std::uint64_t id) const {
   return 0;
 }
 
-Placement Dispatcher::place(const TaskPayload& task, std::uint64_t id) {
+Placement Dispatcher::place_general(const TaskPayload& task, std::uint64_t id) {
   Placement p;
   p.queue = home_queue(task, id);
   if (streams_ > 0) {

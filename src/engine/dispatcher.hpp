@@ -50,7 +50,13 @@ class Dispatcher {
   void start(const BoundValues& values);
   /// Places task `id` (generation order). Generation role only. Throws ExecutionError when a
   /// dispatch_by key falls outside [0, queues) or a key's evaluation fails, naming the task.
-  Placement place(const TaskPayload& task, std::uint64_t id);
+  Placement place(const TaskPayload& task, std::uint64_t id) {
+    if (plain_round_robin_) {  // the common multi-queue case, inline
+      const auto n = static_cast<std::uint64_t>(queues_);
+      return Placement{static_cast<int>((n & (n - 1)) == 0 ? id & (n - 1) : id % n)};
+    }
+    return place_general(task, id);
+  }
   /// Evaluates every key of a task that could fail, without changing any counter
   /// (prevalidation); `needs_check()` says whether there is any.
   void check(const TaskPayload& task, std::uint64_t id) const;
@@ -65,12 +71,14 @@ class Dispatcher {
 
  private:
   int home_queue(const TaskPayload& task, std::uint64_t id) const;
+  Placement place_general(const TaskPayload& task, std::uint64_t id);
 
   const Plan& plan_;
   const BoundValues* values_ = nullptr;
   DispatchPolicy::Kind kind_;
   int queues_ = 1;
   int streams_ = 0;
+  bool plain_round_robin_ = false;  ///< round robin, no streams, no priority
   CompiledKey dispatch_key_, stream_key_, priority_key_;
   std::vector<std::uint64_t> next_stream_;  ///< per queue: round-robin stream counter
   std::vector<std::uint64_t> stream_seq_;   ///< per (queue, stream): tasks placed so far

@@ -250,17 +250,8 @@ void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
   }
 }
 
-ScalarValue resolve_scalar(const PlanNode& task, int arg, const BoundValues& values,
-                           const std::int64_t* vars) {
-  const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
-  if (a.float_is_const) return ScalarValue{true, 0, a.float_const};
-  std::int64_t v = 0;
-  try {
-    v = a.int_value.evaluate(values.context(vars));
-  } catch (const ExecutionError& e) {
-    throw CompileError(fmt::format("{}: {}", task.label, e.what()));
-  }
-  return a.is_float ? ScalarValue{true, 0, static_cast<double>(v)} : ScalarValue{false, v, 0.0};
+void detail::raise_scalar_error(const PlanNode& task, const ExecutionError& e) {
+  throw CompileError(fmt::format("{}: {}", task.label, e.what()));
 }
 
 void enumerate_tasks(const Plan& plan, const BoundValues& values,

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "pto/wsp/core/error.hpp"
 #include "pto/wsp/kernel/kernel.hpp"
 #include "pto/wsp/workload/plan.hpp"
 
@@ -42,8 +43,23 @@ void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
 /// replay from a compiled chain of selects.
 void compile_select_chains(const Plan& plan, BoundValues& values);
 
-/// Fills the scalar argument `arg` of a task (shared with the generator).
-ScalarValue resolve_scalar(const PlanNode& task, int arg, const BoundValues& values,
-                           const std::int64_t* vars);
+namespace detail {
+[[noreturn]] void raise_scalar_error(const PlanNode& task, const ExecutionError& e);
+}
+
+/// Fills the scalar argument `arg` of a task (shared with the generator; inline, as it runs for
+/// every scalar argument of every task).
+inline ScalarValue resolve_scalar(const PlanNode& task, int arg, const BoundValues& values,
+                                  const std::int64_t* vars) {
+  const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
+  if (a.float_is_const) return ScalarValue{true, 0, a.float_const};
+  std::int64_t v = 0;
+  try {
+    v = a.int_value.evaluate(values.context(vars));
+  } catch (const ExecutionError& e) {
+    detail::raise_scalar_error(task, e);
+  }
+  return a.is_float ? ScalarValue{true, 0, static_cast<double>(v)} : ScalarValue{false, v, 0.0};
+}
 
 }  // namespace pto::wsp
