@@ -2,7 +2,7 @@
 // backends so that both name a failing task the same way.
 #pragma once
 
-#include <array>
+#include <memory>
 #include <span>
 
 #include "engine/engine.hpp"
@@ -12,21 +12,25 @@
 
 namespace pto::wsp::engine {
 
-/// The axis values of a task, named, on the stack.
+/// The axis values of a task, named, on the stack (built for every kernel and cost call: only the
+/// task's axes are written, the rest of the storage is left uninitialised).
 class TaskAxes {
  public:
   TaskAxes(const PlanNode& node, const TaskPayload& task) : n_(task.num_axes) {
     for (int a = 0; a < n_; ++a) {
-      axes_[static_cast<std::size_t>(a)] =
-          AxisValue{node.axis_names[static_cast<std::size_t>(a)], task.axis_values[a]};
+      std::construct_at(&storage_.axes[a], AxisValue{node.axis_names[static_cast<std::size_t>(a)],
+                                                     task.axis_values[a]});
     }
   }
   std::span<const AxisValue> span() const noexcept {
-    return {axes_.data(), static_cast<std::size_t>(n_)};
+    return {storage_.axes, static_cast<std::size_t>(n_)};
   }
 
  private:
-  std::array<AxisValue, kMaxTaskAxes> axes_;  // the first n_ are set
+  union Storage {
+    Storage() {}                   // leaves `axes` uninitialised
+    AxisValue axes[kMaxTaskAxes];  // the first n_ are constructed
+  } storage_;
   int n_;
 };
 
