@@ -72,13 +72,6 @@ KernelSignature::KernelSignature(std::string name, std::vector<ParamSpec> params
   }
 }
 
-int KernelSignature::find(std::string_view name) const noexcept {
-  for (std::size_t i = 0; i < params_.size(); ++i) {
-    if (params_[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 std::string KernelSignature::to_string() const {
   std::vector<std::string> parts;
   for (const ParamSpec& p : params_) parts.push_back(p.to_string());
@@ -107,9 +100,6 @@ const Tensor& TaskArgs::tensor(int index) const {
   }
   return tensors_[index];
 }
-const Tensor& TaskArgs::tensor(std::string_view name) const {
-  return tensors_[index_of(name, true)];
-}
 const ScalarValue& TaskArgs::scalar(int index) const {
   if (index < 0 || index >= static_cast<int>(scalars_.size()) ||
       sig_->params()[index].kind != ParamKind::Scalar) {
@@ -117,9 +107,6 @@ const ScalarValue& TaskArgs::scalar(int index) const {
         fmt::format("kernel '{}': parameter {} is not a scalar parameter", sig_->name(), index));
   }
   return scalars_[index];
-}
-const ScalarValue& TaskArgs::scalar(std::string_view name) const {
-  return scalars_[index_of(name, false)];
 }
 std::int64_t TaskArgs::axis(std::string_view name) const {
   for (const AxisValue& a : axes_) {

@@ -70,7 +70,16 @@ class KernelSignature {
   const std::string& name() const noexcept { return name_; }
   const std::vector<ParamSpec>& params() const noexcept { return params_; }
   /// Index of the parameter called `name`, or -1.
-  int find(std::string_view name) const noexcept;
+  int find(std::string_view name) const noexcept {
+    // Kernels look their arguments up by name once per task: lengths first, then bytes.
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const std::string& p = params_[i].name;
+      if (p.size() == name.size() && p.compare(0, p.size(), name) == 0) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
   /// "attn(In Q: f32, In K: f32, Out O: f32, Scalar scale: f32)".
   std::string to_string() const;
 
@@ -89,9 +98,21 @@ class TaskArgs {
 
   /// The view bound to parameter `index` (a tensor parameter).
   const Tensor& tensor(int index) const;
-  const Tensor& tensor(std::string_view name) const;
+  const Tensor& tensor(std::string_view name) const {
+    const int i = sig_->find(name);
+    if (i >= 0 && sig_->params()[static_cast<std::size_t>(i)].kind != ParamKind::Scalar) {
+      return tensors_[static_cast<std::size_t>(i)];
+    }
+    return tensors_[static_cast<std::size_t>(index_of(name, true))];  // throws
+  }
   const ScalarValue& scalar(int index) const;
-  const ScalarValue& scalar(std::string_view name) const;
+  const ScalarValue& scalar(std::string_view name) const {
+    const int i = sig_->find(name);
+    if (i >= 0 && sig_->params()[static_cast<std::size_t>(i)].kind == ParamKind::Scalar) {
+      return scalars_[static_cast<std::size_t>(i)];
+    }
+    return scalars_[static_cast<std::size_t>(index_of(name, false))];  // throws
+  }
   std::int64_t axis(std::string_view name) const;
   std::span<const AxisValue> axes() const noexcept { return axes_; }
   const KernelSignature& signature() const noexcept { return *sig_; }
