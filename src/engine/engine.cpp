@@ -156,11 +156,6 @@ std::optional<std::uint32_t> Engine::allocate_slot() {
   return slots_made_++;
 }
 
-void Engine::retire(std::uint32_t ref) {
-  MaybeLock lock(retired_lock_, shared_);
-  retired_.push_back(ref);
-}
-
 void Engine::reclaim() {
   {
     MaybeLock lock(retired_lock_, shared_);

@@ -181,7 +181,10 @@ class Engine final : private GenerationSink {
                         std::vector<std::uint32_t>& ready);
 
   /// Hands finished records back to the generation role (thread-safe).
-  void retire(std::uint32_t slot);
+  void retire(std::uint32_t slot) {
+    MaybeLock lock(retired_lock_, shared_);
+    retired_.push_back(slot);
+  }
 
   /// True while a split loop has chunks that helpers could expand.
   bool can_help() const noexcept { return split_active_.load(std::memory_order_relaxed); }
@@ -231,7 +234,7 @@ class Engine final : private GenerationSink {
   bool replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& out);
 
   std::optional<std::uint32_t> allocate_slot();
-  bool add_edge(RecordRef pred, std::uint32_t succ_slot);
+  [[gnu::always_inline]] inline bool add_edge(RecordRef pred, std::uint32_t succ_slot);
   /// Groups whose last member or gate finished, waiting to be finished themselves (inline: a
   /// task's completion usually finishes at most its enclosing group or two).
   class GroupWorklist {
