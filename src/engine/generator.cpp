@@ -222,7 +222,7 @@ void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node) {
   p.scalars.resize(nargs);
   for (std::size_t i = 0; i < nargs; ++i) {
     if (n.args[i].kind != ParamKind::Scalar) {
-      resolve_view(p.tensors[i], plan_, n, static_cast<int>(i), values_, vars_.data());
+      resolve_view(p.tensors[i], plan_, node, static_cast<int>(i), values_, vars_.data());
     } else {
       p.scalars[i] = resolve_scalar(n, static_cast<int>(i), values_, vars_.data());
     }

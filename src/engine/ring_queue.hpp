@@ -13,7 +13,6 @@ class Ring {
   bool empty() const noexcept { return head_ == tail_; }
   std::size_t size() const noexcept { return static_cast<std::size_t>(tail_ - head_); }
   const T& front() const noexcept { return buf_[head_ & mask_]; }
-  const T& back() const noexcept { return buf_[(tail_ - 1) & mask_]; }
   void pop_front() noexcept { ++head_; }
   void push_back(const T& v) {
     if (tail_ - head_ == buf_.size()) [[unlikely]]

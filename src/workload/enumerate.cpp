@@ -159,7 +159,7 @@ class Enumerator {
     task_.scalars.assign(nargs, ScalarValue{});
     for (std::size_t i = 0; i < nargs; ++i) {
       if (n.args[i].kind != ParamKind::Scalar) {
-        resolve_view(task_.tensors[i], plan_, n, static_cast<int>(i), values_, vars_.data());
+        resolve_view(task_.tensors[i], plan_, index, static_cast<int>(i), values_, vars_.data());
       } else {
         task_.scalars[i] = resolve_scalar(n, static_cast<int>(i), values_, vars_.data());
       }
@@ -205,16 +205,17 @@ void compile_select_chains(const Plan& plan, BoundValues& values) {
   }
 }
 
-void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
-                  const BoundValues& values, const std::int64_t* vars) {
+void resolve_view(Tensor& out, const Plan& plan, int node, int arg, const BoundValues& values,
+                  const std::int64_t* vars) {
+  const PlanNode& task = plan.nodes[static_cast<std::size_t>(node)];
   const PlanArg& a = task.args[static_cast<std::size_t>(arg)];
   const EvalContext ctx = values.context(vars);
   // The common case: a compiled chain of selects, every index inside its extent. Anything else
   // (an index out of range, an expression that raises) takes the general path below, which
   // reports it.
-  const auto node = static_cast<std::size_t>(&task - plan.nodes.data());
-  if (node < values.select_chains.size()) {
-    const auto& chain = values.select_chains[node][static_cast<std::size_t>(arg)];
+  if (static_cast<std::size_t>(node) < values.select_chains.size()) {
+    const auto& chain =
+        values.select_chains[static_cast<std::size_t>(node)][static_cast<std::size_t>(arg)];
     if (chain) {
       try {
         out.assign(chain->result);

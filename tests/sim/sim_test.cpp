@@ -142,6 +142,39 @@ TEST(Sim, WindowStallsTheHost) {
   EXPECT_EQ(r.stats.tasks, 40);
 }
 
+// A run that fails part-way through the host's batch (an ABORT window overflowing, a view out of
+// range with prevalidation off) counts the tasks committed before the failure and leaves nothing
+// behind: the next execution of the same program runs exactly its own tasks.
+TEST(Sim, AFailedRunLeavesNothingForTheNext) {
+  const Kernel k = make_kernel("k", {InOut("x", DType::f32, 1)}, [](const TaskArgs&) {
+                   }).with_cost([](const TaskArgs&) {
+    return KernelCost{CoreKind::Vector, 0.0, 1000.0};
+  });
+  TensorRef X = tensor("X", DType::f32, 2);
+  const Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {X[i]}); });
+  const auto values = [](std::int64_t n, std::int64_t rows) {
+    return Bindings().set("n", n).set_tensor("X", Tensor::zeros(DType::f32, {rows, 2}));
+  };
+  for (const bool abort_window : {true, false}) {
+    CompileOptions o;
+    o.target = "sim";
+    o.machine = ideal(2);
+    o.record_tasks = true;
+    o.prevalidate = false;
+    if (abort_window) o.window = TaskWindow{4, WindowMode::Abort};
+    Program p = compile(w, o);
+    // ABORT: the fifth task finds the window full; out of range: task 10 selects row 10 of 10.
+    p.execute(abort_window ? values(100, 100) : values(100, 10));
+    EXPECT_THROW(p.synchronize(), PtoError);
+    EXPECT_EQ(p.stats().tasks, abort_window ? 4 : 10);
+    p.execute(values(3, 3));
+    p.synchronize();
+    EXPECT_EQ(p.stats().tasks, 3);
+    ASSERT_EQ(p.task_log().size(), 3u);
+    for (std::uint64_t i = 0; i < 3; ++i) EXPECT_EQ(p.task_log()[i].id, i);
+  }
+}
+
 TEST(Sim, BatchesWaitForTasksStillInTransit) {
   // Everything is generated at once; tasks reach the AICPUs 3 µs later, one host step apart. A
   // group must not be flushed while the rest of it is still on its way.

@@ -359,6 +359,7 @@ class SimExecutor final : public Executor {
     in_transit_ = 0;
     next_seq_ = 0;
     run_log_.clear();
+    ready_.clear();  // a run that failed may have left tasks in it
     for (Core& c : cores_) c = Core{c.kind, c.group};
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
@@ -438,11 +439,19 @@ class SimExecutor final : public Executor {
     std::int64_t h = std::max(now_, host_free_);
     const std::int64_t began = h;
     // The host spends host_task_ns on each task: the engine stamps each with its own time.
-    const engine::GenerateResult r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns);
+    const std::uint64_t committed_before = engine_.tasks_generated();
+    engine::GenerateResult r;
+    try {
+      r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns);
+    } catch (...) {
+      // A bad task (a view out of range without prevalidation, an ABORT window) ends the run:
+      // the tasks committed before it still count in the stats.
+      count_generated(static_cast<std::int64_t>(engine_.tasks_generated() - committed_before));
+      ready_.clear();
+      throw;
+    }
     h += r.tasks * machine_.host_task_ns;
-    tasks_ += r.tasks;
-    outstanding_ += r.tasks;
-    high_water_ = std::max(high_water_, outstanding_);
+    count_generated(r.tasks);
     for (std::uint32_t s : ready_) {
       schedule_arrival(engine_.task(s).gen_ns + machine_.host_to_aicpu_ns, s);
     }
@@ -460,6 +469,12 @@ class SimExecutor final : public Executor {
       schedule_event(h, Event::Generate);
       generate_scheduled_ = true;
     }
+  }
+
+  void count_generated(std::int64_t tasks) {
+    tasks_ += tasks;
+    outstanding_ += tasks;
+    high_water_ = std::max(high_water_, outstanding_);
   }
 
   // A task whose dependencies are done becomes visible to its AICPU (not before it arrived).

@@ -70,13 +70,9 @@ class KernelSignature {
   const std::string& name() const noexcept { return name_; }
   const std::vector<ParamSpec>& params() const noexcept { return params_; }
   /// Index of the parameter called `name`, or -1.
-  int find(std::string_view name) const noexcept {
-    // Kernels look their arguments up by name once per task: lengths first, then bytes.
+  int find(std::string_view name) const noexcept {  // inline: kernels call it once per task
     for (std::size_t i = 0; i < params_.size(); ++i) {
-      const std::string& p = params_[i].name;
-      if (p.size() == name.size() && p.compare(0, p.size(), name) == 0) {
-        return static_cast<int>(i);
-      }
+      if (params_[i].name == name) return static_cast<int>(i);
     }
     return -1;
   }

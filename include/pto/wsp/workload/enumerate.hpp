@@ -34,10 +34,11 @@ void enumerate_tasks(const Plan& plan, const BoundValues& values,
                      const std::function<void(const TaskInstance&)>& visit);
 std::vector<TaskInstance> enumerate_tasks(const Plan& plan, const BoundValues& values);
 
-/// Resolves argument `arg` of a task for the loop variables `vars` into `out` (shared with the
-/// generator); throws CompileError naming the task, the argument and the bound it broke.
-void resolve_view(Tensor& out, const Plan& plan, const PlanNode& task, int arg,
-                  const BoundValues& values, const std::int64_t* vars);
+/// Resolves argument `arg` of the task of plan node `node` for the loop variables `vars` into
+/// `out` (shared with the generator); throws CompileError naming the task, the argument and the
+/// bound it broke.
+void resolve_view(Tensor& out, const Plan& plan, int node, int arg, const BoundValues& values,
+                  const std::int64_t* vars);
 
 /// Fills `values.select_chains` (called by `bind`): the arguments whose views resolve_view can
 /// replay from a compiled chain of selects.

@@ -133,7 +133,8 @@ class BoundValues {
   std::vector<std::int64_t> slots;
   std::vector<Tensor> tensors;
   /// By plan node, then argument: the argument's view as a SelectChain, where it is one (none for
-  /// scalars, views with a slice, or a selected dimension of extent 0).
+  /// scalars, views with a slice, or a selected dimension of extent 0). Compiled by `bind` from
+  /// `tensors`: values for other tensors are bound by binding again, not by editing `tensors`.
   std::vector<std::vector<std::optional<SelectChain>>> select_chains;
 };
 
