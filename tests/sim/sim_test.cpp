@@ -389,6 +389,25 @@ TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
   on_sim.threads = 0;
   on_sim.parallel_generation = true;
   EXPECT_THROW_MSG(compile(inst.workload, on_sim), CompileError, "parallel_generation");
+
+  // A machine built in code is checked like a description (it used to run and stall: a split
+  // partition with an AICPU that has no vector core never dispatches that AICPU's queue).
+  CompileOptions in_code;
+  in_code.target = "sim";
+  Machine few = Machine::defaults();
+  few.partition = "split";
+  few.vector_cores = 3;
+  in_code.machine = few;
+  EXPECT_THROW_MSG(compile(inst.workload, in_code), CompileError, "machine 'ascend-910b-like'",
+                   "field 'partition'", "at least one core of each kind per AICPU",
+                   "4 AICPUs, 24 cube, 3 vector");
+  EXPECT_THROW_MSG(Machine::from_json(few.to_json(), "m.json"), CompileError,
+                   "m.json: field 'partition'", "at least one core of each kind per AICPU");
+  Machine late = Machine::defaults();
+  late.aicpu_complete_ns = -5;
+  in_code.machine = late;
+  EXPECT_THROW_MSG(compile(inst.workload, in_code), CompileError, "field 'aicpu_complete_ns'",
+                   "at least 0, got -5");
 }
 
 }  // namespace

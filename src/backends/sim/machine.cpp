@@ -140,11 +140,6 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   if (m.partition != "shared" && m.partition != "split") {
     r.fail("partition", fmt::format("must be \"shared\" or \"split\", got \"{}\"", m.partition));
   }
-  if (m.partition == "split" && (m.cube_cores < m.aicpus || m.vector_cores < m.aicpus)) {
-    r.fail("partition", fmt::format("\"split\" needs at least one core of each kind per AICPU "
-                                    "({} AICPUs, {} cube, {} vector)",
-                                    m.aicpus, m.cube_cores, m.vector_cores));
-  }
   m.host_to_aicpu_ns = r.integer("host_to_aicpu_ns", 0);
   m.host_to_core_ns = r.integer("host_to_core_ns", 0);
   m.aicpu_to_core_ns = r.integer("aicpu_to_core_ns", 0);
@@ -175,7 +170,41 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   if (j.contains("tile_costs"))  // when present (even null), it must be a complete object
     m.tile_costs = read_tile_costs(r.field("tile_costs"), fmt::format("{}: tile_costs", where));
   r.no_unknown_keys();
+  m.validate(where);  // what no single field shows (a split partition's cores per AICPU)
   return m;
+}
+
+void Machine::validate(std::string_view where) const {
+  const auto fail = [&](std::string_view field, const std::string& what) {
+    throw CompileError(fmt::format("{}: field '{}' {}", where, field, what));
+  };
+  if (!(clock_ghz > 0.0)) fail("clock_ghz", fmt::format("must be positive, got {}", clock_ghz));
+  const std::pair<const char*, int> counts[] = {
+      {"aicpus", aicpus}, {"cube_cores", cube_cores}, {"vector_cores", vector_cores}};
+  for (const auto& [field, n] : counts) {
+    if (n < 1) fail(field, fmt::format("must be at least 1, got {}", n));
+  }
+  const std::pair<const char*, std::int64_t> times[] = {
+      {"host_to_aicpu_ns", host_to_aicpu_ns},   {"host_to_core_ns", host_to_core_ns},
+      {"aicpu_to_core_ns", aicpu_to_core_ns},   {"aicpu_dispatch_ns", aicpu_dispatch_ns},
+      {"aicpu_complete_ns", aicpu_complete_ns}, {"completion_poll_ns", completion_poll_ns},
+      {"host_task_ns", host_task_ns},           {"cold_start_ns", cold_start_ns}};
+  for (const auto& [field, t] : times) {
+    if (t < 0) fail(field, fmt::format("must be at least 0, got {}", t));
+  }
+  if (partition != "shared" && partition != "split") {
+    fail("partition", fmt::format("must be \"shared\" or \"split\", got \"{}\"", partition));
+  }
+  if (partition == "split" && (cube_cores < aicpus || vector_cores < aicpus)) {
+    fail("partition", fmt::format("\"split\" needs at least one core of each kind per AICPU "
+                                  "({} AICPUs, {} cube, {} vector)",
+                                  aicpus, cube_cores, vector_cores));
+  }
+  for (const auto& [kernel, c] : kernels) {
+    if (!(c.ns >= 0.0)) {
+      fail(fmt::format("kernels.{}.ns", kernel), fmt::format("must be at least 0, got {}", c.ns));
+    }
+  }
 }
 
 Machine Machine::load(const std::string& path) {

@@ -665,6 +665,7 @@ class SimExecutor final : public Executor {
 std::unique_ptr<Executor> make_executor(Plan plan, Schedule schedule, CompileOptions options) {
   // The dispatch queues are the AICPUs unless the schedule says otherwise.
   const Machine machine = options.machine.value_or(Machine::defaults());
+  machine.validate(fmt::format("machine '{}'", machine.name));
   if (!schedule.queues_given()) schedule = schedule.queues(machine.aicpus);
   schedule.validate();
   return std::make_unique<SimExecutor>(std::move(plan), std::move(schedule), std::move(options));

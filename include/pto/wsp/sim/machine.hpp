@@ -55,6 +55,11 @@ struct Machine {
   /// the field (and `where`, e.g. the file).
   static Machine from_json(std::string_view text, std::string_view where = "machine description");
   static Machine load(const std::string& path);
+  /// Checks a machine built in code as `from_json` checks a description (counts ≥ 1, times ≥ 0,
+  /// clock > 0, a known partition with at least one core of each kind per AICPU when split,
+  /// measured costs ≥ 0); raises CompileError naming `where` and the field. The sim backend calls
+  /// it on CompileOptions::machine.
+  void validate(std::string_view where) const;
   std::string to_json() const;
   /// Nanoseconds of `cycles` at this machine's clock.
   double ns(double cycles) const noexcept { return cycles / clock_ghz; }
