@@ -318,9 +318,21 @@ class SimExecutor final : public Executor {
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
     retires_.push_back(Event{event_key(time, next_seq_++), Event::Retire, slot});
   }
+  // An AICPU retires tasks one after another, so its retirements come in time order; across
+  // AICPUs they nearly do. Those later than every retirement queued go to a FIFO, the rest to
+  // the heap.
+  void schedule_complete(std::int64_t time, std::uint32_t slot) {
+    const Event e{event_key(time, next_seq_++), Event::Complete, slot};
+    if (completes_.empty() || !before(e, last_complete_)) {
+      completes_.push_back(e);
+      last_complete_ = e;
+    } else {
+      events_.push(e);
+    }
+  }
 
   static bool before(const Event& a, const Event& b) { return a.key < b.key; }
-  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires };
+  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes };
   // The source of the earliest event by (time, seq): the order a single heap would give.
   Source earliest() const {
     Source s = Source::None;
@@ -333,20 +345,38 @@ class SimExecutor final : public Executor {
       best = &arrivals_.front();
       s = Source::Arrivals;
     }
-    if (!retires_.empty() && (!best || before(retires_.front(), *best))) s = Source::Retires;
+    if (!retires_.empty() && (!best || before(retires_.front(), *best))) {
+      best = &retires_.front();
+      s = Source::Retires;
+    }
+    if (!completes_.empty() && (!best || before(completes_.front(), *best))) s = Source::Completes;
     return s;
   }
   const Event& front_of(Source s) const {
-    return s == Source::Heap ? events_.top()
-                             : (s == Source::Arrivals ? arrivals_.front() : retires_.front());
+    switch (s) {
+      case Source::Arrivals:
+        return arrivals_.front();
+      case Source::Retires:
+        return retires_.front();
+      case Source::Completes:
+        return completes_.front();
+      default:
+        return events_.top();
+    }
   }
   void pop(Source s) {
-    if (s == Source::Heap) {
-      events_.pop();
-    } else if (s == Source::Arrivals) {
-      arrivals_.pop_front();
-    } else {
-      retires_.pop_front();
+    switch (s) {
+      case Source::Arrivals:
+        arrivals_.pop_front();
+        break;
+      case Source::Retires:
+        retires_.pop_front();
+        break;
+      case Source::Completes:
+        completes_.pop_front();
+        break;
+      default:
+        events_.pop();
     }
   }
 
@@ -356,6 +386,7 @@ class SimExecutor final : public Executor {
     events_.clear();
     arrivals_.clear();
     retires_.clear();
+    completes_.clear();
     in_transit_ = 0;
     next_seq_ = 0;
     run_log_.clear();
@@ -595,7 +626,7 @@ class SimExecutor final : public Executor {
     std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(aicpu)];
     free_at = std::max(now_, free_at) + machine_.aicpu_complete_ns;
     aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_complete_ns;
-    schedule_event(free_at, Event::Complete, slot);
+    schedule_complete(free_at, slot);
   }
 
   void on_complete(std::uint32_t slot) {
@@ -637,8 +668,10 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   EventHeap<Event> events_;
-  engine::Ring<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
-  engine::Ring<Event> retires_;   ///< completions noticed by their AICPU, in time order
+  engine::Ring<Event> arrivals_;   ///< generated tasks reaching their AICPU, in time order
+  engine::Ring<Event> retires_;    ///< completions noticed by their AICPU, in time order
+  engine::Ring<Event> completes_;  ///< retirements in time order (schedule_complete)
+  Event last_complete_{};          ///< the last one queued in completes_
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
