@@ -318,21 +318,27 @@ class SimExecutor final : public Executor {
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
     retires_.push_back(Event{event_key(time, next_seq_++), Event::Retire, slot});
   }
-  // An AICPU retires tasks one after another, so its retirements come in time order; across
-  // AICPUs they nearly do. Those later than every retirement queued go to a FIFO, the rest to
-  // the heap.
-  void schedule_complete(std::int64_t time, std::uint32_t slot) {
-    const Event e{event_key(time, next_seq_++), Event::Complete, slot};
-    if (completes_.empty() || !before(e, last_complete_)) {
-      completes_.push_back(e);
-      last_complete_ = e;
+  // Events that usually come in time order: an AICPU retires tasks one after another (and
+  // across AICPUs retirements nearly keep time order), and tasks of one kernel cost about the
+  // same, so cores finish in about the order they started. Each kind has a FIFO for the events
+  // later than every one queued there; the rest go to the heap.
+  struct OrderedFifo {
+    engine::Ring<Event> fifo;
+    Event last{};  ///< the last one queued
+  };
+  void schedule_mostly_ordered(OrderedFifo& q, std::int64_t time, Event::Kind kind,
+                               std::uint32_t slot) {
+    const Event e{event_key(time, next_seq_++), kind, slot};
+    if (q.fifo.empty() || !before(e, q.last)) {
+      q.fifo.push_back(e);
+      q.last = e;
     } else {
       events_.push(e);
     }
   }
 
   static bool before(const Event& a, const Event& b) { return a.key < b.key; }
-  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes };
+  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
   // The source of the earliest event by (time, seq): the order a single heap would give.
   Source earliest() const {
     Source s = Source::None;
@@ -349,7 +355,13 @@ class SimExecutor final : public Executor {
       best = &retires_.front();
       s = Source::Retires;
     }
-    if (!completes_.empty() && (!best || before(completes_.front(), *best))) s = Source::Completes;
+    if (!completes_.fifo.empty() && (!best || before(completes_.fifo.front(), *best))) {
+      best = &completes_.fifo.front();
+      s = Source::Completes;
+    }
+    if (!core_ends_.fifo.empty() && (!best || before(core_ends_.fifo.front(), *best))) {
+      s = Source::CoreEnds;
+    }
     return s;
   }
   const Event& front_of(Source s) const {
@@ -359,7 +371,9 @@ class SimExecutor final : public Executor {
       case Source::Retires:
         return retires_.front();
       case Source::Completes:
-        return completes_.front();
+        return completes_.fifo.front();
+      case Source::CoreEnds:
+        return core_ends_.fifo.front();
       default:
         return events_.top();
     }
@@ -373,7 +387,10 @@ class SimExecutor final : public Executor {
         retires_.pop_front();
         break;
       case Source::Completes:
-        completes_.pop_front();
+        completes_.fifo.pop_front();
+        break;
+      case Source::CoreEnds:
+        core_ends_.fifo.pop_front();
         break;
       default:
         events_.pop();
@@ -386,7 +403,8 @@ class SimExecutor final : public Executor {
     events_.clear();
     arrivals_.clear();
     retires_.clear();
-    completes_.clear();
+    completes_.fifo.clear();
+    core_ends_.fifo.clear();
     in_transit_ = 0;
     next_seq_ = 0;
     run_log_.clear();
@@ -600,7 +618,7 @@ class SimExecutor final : public Executor {
     f.end = f.start + cold + cost_[i];
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
-    schedule_event(f.end, Event::CoreDone, slot);
+    schedule_mostly_ordered(core_ends_, f.end, Event::CoreDone, slot);
   }
 
   void on_core_done(std::uint32_t slot) {
@@ -626,7 +644,7 @@ class SimExecutor final : public Executor {
     std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(aicpu)];
     free_at = std::max(now_, free_at) + machine_.aicpu_complete_ns;
     aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_complete_ns;
-    schedule_complete(free_at, slot);
+    schedule_mostly_ordered(completes_, free_at, Event::Complete, slot);
   }
 
   void on_complete(std::uint32_t slot) {
@@ -668,10 +686,10 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   EventHeap<Event> events_;
-  engine::Ring<Event> arrivals_;   ///< generated tasks reaching their AICPU, in time order
-  engine::Ring<Event> retires_;    ///< completions noticed by their AICPU, in time order
-  engine::Ring<Event> completes_;  ///< retirements in time order (schedule_complete)
-  Event last_complete_{};          ///< the last one queued in completes_
+  engine::Ring<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
+  engine::Ring<Event> retires_;   ///< completions noticed by their AICPU, in time order
+  OrderedFifo completes_;         ///< AICPU retirements in time order
+  OrderedFifo core_ends_;         ///< tasks ending on their cores, in time order
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
