@@ -106,10 +106,12 @@ class CostModel {
 // Free cores of one kind in one group, lowest id first (deterministic placement).
 class CoreSet {
  public:
-  void add(int core) {
+  // Adds a core (in ascending id order); returns its position, which give_back takes.
+  int add(int core) {
     ids_.push_back(core);
     bits_.resize((ids_.size() + 63) / 64, 0);
     set(static_cast<int>(ids_.size()) - 1);
+    return static_cast<int>(ids_.size()) - 1;
   }
   bool any() const noexcept { return free_ > 0; }
   // Takes the lowest free core; returns its id.
@@ -123,10 +125,7 @@ class CoreSet {
     }
     return -1;
   }
-  void give_back(int core) {
-    const auto it = std::lower_bound(ids_.begin(), ids_.end(), core);
-    set(static_cast<int>(it - ids_.begin()));
-  }
+  void give_back(int position) { set(position); }
   void reset() {
     std::fill(bits_.begin(), bits_.end(), 0);
     free_ = 0;
@@ -178,8 +177,9 @@ class SimExecutor final : public Executor {
       const CoreKind kind = c < machine_.cube_cores ? CoreKind::Cube : CoreKind::Vector;
       const int index = kind == CoreKind::Cube ? c : c - machine_.cube_cores;
       const int group = index % groups;
-      cores_.push_back(Core{kind, group});
-      free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)].add(c);
+      const int position =
+          free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)].add(c);
+      cores_.push_back(Core{kind, group, position});
     }
     if (!machine_.cold_start_axis.empty()) {
       for (const PlanNode& n : plan_.nodes) {
@@ -292,6 +292,7 @@ class SimExecutor final : public Executor {
   struct Core {
     CoreKind kind;
     int group;
+    int position;  ///< in its group's CoreSet of its kind
     std::int64_t busy_ns = 0;
     std::int64_t tasks = 0;
     bool has_key = false;  ///< cold start: the axis value of the last task it ran
@@ -409,7 +410,7 @@ class SimExecutor final : public Executor {
     next_seq_ = 0;
     run_log_.clear();
     ready_.clear();  // a run that failed may have left tasks in it
-    for (Core& c : cores_) c = Core{c.kind, c.group};
+    for (Core& c : cores_) c = Core{c.kind, c.group, c.position};
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
     }
@@ -627,7 +628,7 @@ class SimExecutor final : public Executor {
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += f.end - f.start;
     ++c.tasks;
-    free_of(f.aicpu)[t.unit].give_back(f.core);
+    free_of(f.aicpu)[t.unit].give_back(c.position);
     ++free_cores_;
     last_end_ = std::max(last_end_, f.end);
     // The issuing AICPU notices the completion after the poll delay (free to dispatch meanwhile)
