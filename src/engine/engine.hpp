@@ -198,6 +198,8 @@ class Engine final : private GenerationSink {
   const Plan& plan() const noexcept { return plan_; }
   /// Tasks committed in this execution (the next task id).
   std::uint64_t tasks_generated() const noexcept { return next_id_; }
+  /// Task records made so far: every slot handed out is below it.
+  std::uint32_t slots() const noexcept { return slots_made_; }
   std::int64_t window() const noexcept { return options_.window; }
   /// Live index entries (tests: memory is bounded by the window).
   std::size_t index_entries() const noexcept { return index_.size(); }

@@ -502,6 +502,10 @@ class SimExecutor final : public Executor {
     }
     h += r.tasks * machine_.host_task_ns;
     count_generated(r.tasks);
+    if (engine_.slots() > flights_.size()) {  // per-slot state covers every slot handed out
+      flights_.resize(engine_.slots());
+      cost_.resize(engine_.slots());
+    }
     for (std::uint32_t s : ready_) {
       schedule_arrival(engine_.task(s).gen_ns + machine_.host_to_aicpu_ns, s);
     }
@@ -538,17 +542,9 @@ class SimExecutor final : public Executor {
     }
     const CostModel::Cost c = costs_.of(t);
     t.unit = static_cast<std::uint8_t>(c.core);
-    cost_[slot_index(slot)] = c.ns;
+    cost_[slot] = c.ns;
     t.ready_ns = now_;
     scheduler_.push(slot);
-  }
-
-  std::size_t slot_index(std::uint32_t slot) {
-    if (slot >= flights_.size()) {
-      flights_.resize(static_cast<std::size_t>(slot) + 1);
-      cost_.resize(static_cast<std::size_t>(slot) + 1);
-    }
-    return slot;
   }
 
   CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
@@ -596,7 +592,7 @@ class SimExecutor final : public Executor {
 
   void start(int aicpu, std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
-    const std::size_t i = slot_index(slot);
+    const std::size_t i = slot;
     const int core = free_of(aicpu)[t.unit].take();
     --free_cores_;
     Core& c = cores_[static_cast<std::size_t>(core)];
