@@ -143,7 +143,8 @@ void Engine::start(const BoundValues& values) {
   index_.reset(std::move(exact));
 }
 
-std::optional<std::uint32_t> Engine::allocate_slot() {
+// Inlined into its callers (all in this file): once per task.
+[[gnu::always_inline]] inline std::optional<std::uint32_t> Engine::allocate_slot() {
   if (!free_slots_.empty()) {
     const std::uint32_t s = free_slots_.back();
     free_slots_.pop_back();
@@ -416,7 +417,7 @@ void Engine::commit_task() {
 }
 
 // A body of the innermost chain begins: its tasks wait for the previous body.
-void Engine::open_body() {
+[[gnu::always_inline]] inline void Engine::open_body() {
   gate_marks_.push_back(gate_stack_.size());
   gate_stack_.push_back(chains_.back().last);
 }
