@@ -152,6 +152,36 @@ struct Event {
   std::int64_t time() const noexcept { return event_time(key); }
 };
 
+// A FIFO of events in key order that keeps its front's key at hand (kNever when empty): finding
+// the earliest event then reads one key per FIFO instead of probing each ring.
+class EventFifo {
+ public:
+  static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
+
+  bool empty() const noexcept { return ring_.empty(); }
+  EventKey front_key() const noexcept { return front_key_; }
+  EventKey last_key() const noexcept { return last_key_; }
+  const Event& front() const noexcept { return ring_.front(); }
+  void push(const Event& e) {
+    if (ring_.empty()) front_key_ = e.key;
+    ring_.push_back(e);
+    last_key_ = e.key;
+  }
+  void pop() noexcept {
+    ring_.pop_front();
+    front_key_ = ring_.empty() ? kNever : ring_.front().key;
+  }
+  void clear() noexcept {
+    ring_.clear();
+    front_key_ = kNever;
+  }
+
+ private:
+  engine::Ring<Event> ring_;
+  EventKey front_key_ = kNever;
+  EventKey last_key_ = 0;
+};
+
 class SimExecutor final : public Executor {
  public:
   SimExecutor(Plan plan, Schedule schedule, CompileOptions options)
@@ -311,58 +341,47 @@ class SimExecutor final : public Executor {
 
   // Arrivals of freshly generated tasks come in time order (generation order plus a constant
   // latency), and so do completions noticed (a core's end plus the constant poll delay): FIFOs
-  // keep them out of the heap, which then holds only core ends and AICPU retirements.
+  // keep them out of the heap.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
     ++in_transit_;
-    arrivals_.push_back(Event{event_key(time, next_seq_++), Event::Arrive, slot});
+    arrivals_.push(Event{event_key(time, next_seq_++), Event::Arrive, slot});
   }
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
-    retires_.push_back(Event{event_key(time, next_seq_++), Event::Retire, slot});
+    retires_.push(Event{event_key(time, next_seq_++), Event::Retire, slot});
   }
   // Events that usually come in time order: an AICPU retires tasks one after another (and
   // across AICPUs retirements nearly keep time order), and tasks of one kernel cost about the
   // same, so cores finish in about the order they started. Each kind has a FIFO for the events
   // later than every one queued there; the rest go to the heap.
-  struct OrderedFifo {
-    engine::Ring<Event> fifo;
-    Event last{};  ///< the last one queued
-  };
-  void schedule_mostly_ordered(OrderedFifo& q, std::int64_t time, Event::Kind kind,
+  void schedule_mostly_ordered(EventFifo& q, std::int64_t time, Event::Kind kind,
                                std::uint32_t slot) {
     const Event e{event_key(time, next_seq_++), kind, slot};
-    if (q.fifo.empty() || !before(e, q.last)) {
-      q.fifo.push_back(e);
-      q.last = e;
+    if (q.empty() || !(e.key < q.last_key())) {
+      q.push(e);
     } else {
       events_.push(e);
     }
   }
 
-  static bool before(const Event& a, const Event& b) { return a.key < b.key; }
   enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
   // The source of the earliest event by (time, seq): the order a single heap would give.
   Source earliest() const {
     Source s = Source::None;
-    const Event* best = nullptr;
+    EventKey k = EventFifo::kNever;
     if (!events_.empty()) {
-      best = &events_.top();
+      k = events_.top().key;
       s = Source::Heap;
     }
-    if (!arrivals_.empty() && (!best || before(arrivals_.front(), *best))) {
-      best = &arrivals_.front();
-      s = Source::Arrivals;
-    }
-    if (!retires_.empty() && (!best || before(retires_.front(), *best))) {
-      best = &retires_.front();
-      s = Source::Retires;
-    }
-    if (!completes_.fifo.empty() && (!best || before(completes_.fifo.front(), *best))) {
-      best = &completes_.fifo.front();
-      s = Source::Completes;
-    }
-    if (!core_ends_.fifo.empty() && (!best || before(core_ends_.fifo.front(), *best))) {
-      s = Source::CoreEnds;
-    }
+    const auto consider = [&](const EventFifo& q, Source source) {
+      if (q.front_key() < k) {
+        k = q.front_key();
+        s = source;
+      }
+    };
+    consider(arrivals_, Source::Arrivals);
+    consider(retires_, Source::Retires);
+    consider(completes_, Source::Completes);
+    consider(core_ends_, Source::CoreEnds);
     return s;
   }
   const Event& front_of(Source s) const {
@@ -372,9 +391,9 @@ class SimExecutor final : public Executor {
       case Source::Retires:
         return retires_.front();
       case Source::Completes:
-        return completes_.fifo.front();
+        return completes_.front();
       case Source::CoreEnds:
-        return core_ends_.fifo.front();
+        return core_ends_.front();
       default:
         return events_.top();
     }
@@ -382,16 +401,16 @@ class SimExecutor final : public Executor {
   void pop(Source s) {
     switch (s) {
       case Source::Arrivals:
-        arrivals_.pop_front();
+        arrivals_.pop();
         break;
       case Source::Retires:
-        retires_.pop_front();
+        retires_.pop();
         break;
       case Source::Completes:
-        completes_.fifo.pop_front();
+        completes_.pop();
         break;
       case Source::CoreEnds:
-        core_ends_.fifo.pop_front();
+        core_ends_.pop();
         break;
       default:
         events_.pop();
@@ -404,8 +423,8 @@ class SimExecutor final : public Executor {
     events_.clear();
     arrivals_.clear();
     retires_.clear();
-    completes_.fifo.clear();
-    core_ends_.fifo.clear();
+    completes_.clear();
+    core_ends_.clear();
     in_transit_ = 0;
     next_seq_ = 0;
     run_log_.clear();
@@ -683,10 +702,10 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   EventHeap<Event> events_;
-  engine::Ring<Event> arrivals_;  ///< generated tasks reaching their AICPU, in time order
-  engine::Ring<Event> retires_;   ///< completions noticed by their AICPU, in time order
-  OrderedFifo completes_;         ///< AICPU retirements in time order
-  OrderedFifo core_ends_;         ///< tasks ending on their cores, in time order
+  EventFifo arrivals_;   ///< generated tasks reaching their AICPU
+  EventFifo retires_;    ///< completions noticed by their AICPU
+  EventFifo completes_;  ///< AICPU retirements that keep time order
+  EventFifo core_ends_;  ///< tasks ending on their cores that keep time order
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
