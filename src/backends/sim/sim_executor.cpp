@@ -364,8 +364,9 @@ class SimExecutor final : public Executor {
   }
 
   enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
-  // The source of the earliest event by (time, seq): the order a single heap would give.
-  Source earliest() const {
+  // The source of the earliest event by (time, seq) — the order a single heap would give — and
+  // that event's key.
+  Source earliest(EventKey& key) const {
     Source s = Source::None;
     EventKey k = EventFifo::kNever;
     if (!events_.empty()) {
@@ -382,38 +383,30 @@ class SimExecutor final : public Executor {
     consider(retires_, Source::Retires);
     consider(completes_, Source::Completes);
     consider(core_ends_, Source::CoreEnds);
+    key = k;
     return s;
   }
-  const Event& front_of(Source s) const {
+  // Removes and returns the earliest event of source `s`.
+  Event take(Source s) {
+    const auto from = [](EventFifo& q) {
+      const Event e = q.front();
+      q.pop();
+      return e;
+    };
     switch (s) {
       case Source::Arrivals:
-        return arrivals_.front();
+        return from(arrivals_);
       case Source::Retires:
-        return retires_.front();
+        return from(retires_);
       case Source::Completes:
-        return completes_.front();
+        return from(completes_);
       case Source::CoreEnds:
-        return core_ends_.front();
-      default:
-        return events_.top();
-    }
-  }
-  void pop(Source s) {
-    switch (s) {
-      case Source::Arrivals:
-        arrivals_.pop();
-        break;
-      case Source::Retires:
-        retires_.pop();
-        break;
-      case Source::Completes:
-        completes_.pop();
-        break;
-      case Source::CoreEnds:
-        core_ends_.pop();
-        break;
-      default:
+        return from(core_ends_);
+      default: {
+        const Event e = events_.top();
         events_.pop();
+        return e;
+      }
     }
   }
 
@@ -450,23 +443,22 @@ class SimExecutor final : public Executor {
     reset();
     schedule_event(0, Event::Generate);
     generate_scheduled_ = true;
-    Source s = earliest();
+    EventKey key = 0;
+    Source s = earliest(key);
     while (s != Source::None) {
       if (abort_.load(std::memory_order_relaxed)) return;  // the executor is being destroyed
       // Everything that happens at one instant happens before the AICPUs decide: tasks that
       // become ready together are choices of one decision (priority, interleaving).
-      now_ = front_of(s).time();
+      now_ = event_time(key);
       do {
-        const Event e = front_of(s);
-        pop(s);
-        process(e);
-        s = earliest();
-      } while (s != Source::None && front_of(s).time() == now_);
+        process(take(s));
+        s = earliest(key);
+      } while (s != Source::None && event_time(key) == now_);
       // Most instants dispatch nothing (no free core or nothing queued): the earliest event is
       // then still the one found above.
       const std::uint64_t scheduled = next_seq_;
       try_dispatch();
-      if (next_seq_ != scheduled) s = earliest();
+      if (next_seq_ != scheduled) s = earliest(key);
     }
     if (!gen_done_ || outstanding_ != 0) {
       throw InternalError(
