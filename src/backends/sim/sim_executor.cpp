@@ -578,7 +578,9 @@ class SimExecutor final : public Executor {
           }
           start(a, p.slot);
         }
-        if (aicpu_free_[static_cast<std::size_t>(a)] > now_ && scheduler_.queued() > 0) {
+        // Nothing left to issue: the other AICPUs would neither issue nor ask to be woken.
+        if (scheduler_.queued() == 0) break;
+        if (aicpu_free_[static_cast<std::size_t>(a)] > now_) {
           wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
         }
       }
