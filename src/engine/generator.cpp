@@ -359,11 +359,13 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
           more = loop_next(f, n);
         }
         const PlanNode& body = plan_.nodes[static_cast<std::size_t>(n.body)];
-        if (body.kind == NodeKind::Task) {
-          // A loop over one task: its iterations are emitted here, without a frame per task
-          // (the same calls, in the same order, as the general path below).
+        // A parallel loop over one task: its iterations are emitted here, without a frame per
+        // task (the same calls, in the same order, as the general path below). Not for a
+        // for_each: generated that way, the cpu backend's two-thread chain ran 25% slower
+        // (measured, docs/PERFORMANCE.md; likely its idle worker, done generating sooner, takes
+        // the chain's next task away from the worker that released it), for +10% on one.
+        if (body.kind == NodeKind::Task && !chain) {
           while (more) {
-            if (chain) sink.item_begin();
             if (committed == max_tasks || !sink.has_room()) {
               blocked_ = committed != max_tasks;
               frames_.push_back(Frame{n.body});  // the general path resumes with this body
@@ -371,7 +373,6 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
             }
             emit_task(sink, body, n.body);
             ++committed;
-            if (chain) sink.item_end();
             more = loop_next(f, n);
           }
         }
