@@ -455,10 +455,20 @@ class SimExecutor final : public Executor {
         s = earliest(key);
       } while (s != Source::None && event_time(key) == now_);
       // Most instants dispatch nothing (no free core or nothing queued): the earliest event is
-      // then still the one found above.
+      // then still the one found above. Dispatching only adds core ends and wake-ups (the
+      // core-end FIFO or the heap), so only those two sources can now hold an earlier one.
       const std::uint64_t scheduled = next_seq_;
       try_dispatch();
-      if (next_seq_ != scheduled) s = earliest(key);
+      if (next_seq_ != scheduled) {
+        if (core_ends_.front_key() < key) {
+          key = core_ends_.front_key();
+          s = Source::CoreEnds;
+        }
+        if (!events_.empty() && events_.top().key < key) {
+          key = events_.top().key;
+          s = Source::Heap;
+        }
+      }
     }
     if (!gen_done_ || outstanding_ != 0) {
       throw InternalError(
