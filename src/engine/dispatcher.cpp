@@ -183,7 +183,7 @@ int Dispatcher::home_queue(const TaskPayload& task, std::uint64_t id) const {
   const auto n = static_cast<std::uint64_t>(queues_);
   switch (kind_) {
     case DispatchPolicy::Kind::RoundRobin:
-      return static_cast<int>(id % n);
+      return round_robin(id);
     case DispatchPolicy::Kind::Affinity:
       return static_cast<int>(
           floor_mod(dispatch_key_.evaluate(plan_, *values_, task, id), queues_));
@@ -209,7 +209,7 @@ int Dispatcher::home_queue(const TaskPayload& task, std::uint64_t id) const {
       return dispatch_key_.defined()
                  ? static_cast<int>(
                        floor_mod(dispatch_key_.evaluate(plan_, *values_, task, id), queues_))
-                 : static_cast<int>(id % n);
+                 : round_robin(id);
   }
   return 0;
 }

@@ -51,10 +51,7 @@ class Dispatcher {
   /// Places task `id` (generation order). Generation role only. Throws ExecutionError when a
   /// dispatch_by key falls outside [0, queues) or a key's evaluation fails, naming the task.
   Placement place(const TaskPayload& task, std::uint64_t id) {
-    if (plain_round_robin_) {  // the common multi-queue case, inline
-      const auto n = static_cast<std::uint64_t>(queues_);
-      return Placement{static_cast<int>((n & (n - 1)) == 0 ? id & (n - 1) : id % n)};
-    }
+    if (plain_round_robin_) return Placement{round_robin(id)};  // the common case, inline
     return place_general(task, id);
   }
   /// Evaluates every key of a task that could fail, without changing any counter
@@ -71,6 +68,11 @@ class Dispatcher {
 
  private:
   int home_queue(const TaskPayload& task, std::uint64_t id) const;
+  /// Task `id`'s queue in turn (a mask when the queue count is a power of two).
+  int round_robin(std::uint64_t id) const noexcept {
+    const auto n = static_cast<std::uint64_t>(queues_);
+    return static_cast<int>((n & (n - 1)) == 0 ? id & (n - 1) : id % n);
+  }
   Placement place_general(const TaskPayload& task, std::uint64_t id);
 
   const Plan& plan_;

@@ -50,10 +50,7 @@ std::vector<int> alias_spaces(const BoundValues& values, std::vector<bool>& exac
 }  // namespace
 
 Engine::Engine(const Plan& plan, EngineOptions options)
-    : plan_(plan),
-      options_(options),
-      shared_(!options.single_thread),
-      accesses_(plan_accesses(plan)) {
+    : plan_(plan), options_(options), accesses_(plan_accesses(plan)) {
   if (options_.single_thread && options_.generators > 1) {
     throw InternalError("Engine: several generators need an engine shared between threads");
   }
@@ -103,7 +100,7 @@ void Engine::start(const BoundValues& values) {
     }
   }
   {
-    MaybeLock lock(retired_lock_, shared_);
+    MaybeLock lock(retired_lock_, shared());
     retired_.clear();
   }
   chains_.clear();
@@ -159,7 +156,7 @@ void Engine::start(const BoundValues& values) {
 
 void Engine::reclaim() {
   {
-    MaybeLock lock(retired_lock_, shared_);
+    MaybeLock lock(retired_lock_, shared());
     retired_scratch_.swap(retired_);
   }
   for (RecordRef r : retired_scratch_) {
@@ -317,7 +314,7 @@ TaskPayload& Engine::next_payload() {
 // Inlined into its callers (all in this file): it runs for every dependency edge.
 [[gnu::always_inline]] inline bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
   Waitable& p = record(pred);
-  MaybeLock lock(p.lock, shared_);
+  MaybeLock lock(p.lock, shared());
   if (p.done) {
     raise(task(succ_slot).path, p.path.load(std::memory_order_relaxed));
     return false;
@@ -497,7 +494,7 @@ bool Engine::gate_group(const GateRef& gate, std::uint32_t g) {
     return false;
   }
   Waitable& p = record(gate.is_task ? gate.ref : (gate.ref | kGroupBit));
-  MaybeLock lock(p.lock, shared_);
+  MaybeLock lock(p.lock, shared());
   if (p.done) {  // as add_edge: the critical path still runs through it
     raise(group(g).path, p.path.load(std::memory_order_relaxed));
     return false;
@@ -559,7 +556,7 @@ GateRef Engine::chain_last() {
 }
 
 void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklist& groups) {
-  MaybeLock lock(w.lock, shared_);
+  MaybeLock lock(w.lock, shared());
   w.done = true;
   const std::int64_t path = w.path.load(std::memory_order_relaxed);
   w.successors.for_each([&](RecordRef s) {

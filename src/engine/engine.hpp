@@ -182,7 +182,7 @@ class Engine final : private GenerationSink {
 
   /// Hands finished records back to the generation role (thread-safe).
   void retire(std::uint32_t slot) {
-    MaybeLock lock(retired_lock_, shared_);
+    MaybeLock lock(retired_lock_, shared());
     retired_.push_back(slot);
   }
 
@@ -272,15 +272,17 @@ class Engine final : private GenerationSink {
   /// Makes group `g` wait for `gate` (unless it is finished); true when an edge was added.
   bool gate_group(const GateRef& gate, std::uint32_t g);
   Waitable& record(RecordRef r) noexcept;
+  /// Records are touched by several threads (not EngineOptions::single_thread).
+  bool shared() const noexcept { return !options_.single_thread; }
   // Updates of record counters shared with other threads (plain when options_.single_thread).
   std::int32_t count_down(std::atomic<std::int32_t>& c) const noexcept {
-    if (shared_) return c.fetch_sub(1, std::memory_order_acq_rel);
+    if (shared()) return c.fetch_sub(1, std::memory_order_acq_rel);
     const std::int32_t v = c.load(std::memory_order_relaxed);
     c.store(v - 1, std::memory_order_relaxed);
     return v;
   }
   void count_up(std::atomic<std::int32_t>& c) const noexcept {
-    if (shared_) {
+    if (shared()) {
       c.fetch_add(1, std::memory_order_relaxed);
     } else {
       c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -289,7 +291,7 @@ class Engine final : private GenerationSink {
   /// a = max(a, v).
   void raise(std::atomic<std::int64_t>& a, std::int64_t v) const noexcept {
     std::int64_t cur = a.load(std::memory_order_relaxed);
-    if (!shared_) {
+    if (!shared()) {
       if (cur < v) a.store(v, std::memory_order_relaxed);
       return;
     }
@@ -303,7 +305,6 @@ class Engine final : private GenerationSink {
   // Read by every thread (task(), group()), written only between executions.
   const Plan& plan_;
   EngineOptions options_;
-  bool shared_ = true;  ///< records are touched by several threads (!options_.single_thread)
   const BoundValues* values_ = nullptr;
   std::vector<std::unique_ptr<TaskRecord[]>> chunks_;
   std::vector<std::unique_ptr<GroupRecord[]>> groups_;  ///< chunks; reserved, never reallocated

@@ -136,10 +136,7 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   m.aicpus = static_cast<int>(r.integer("aicpus", 1));
   m.cube_cores = static_cast<int>(r.integer("cube_cores", 1));
   m.vector_cores = static_cast<int>(r.integer("vector_cores", 1));
-  m.partition = r.text("partition");
-  if (m.partition != "shared" && m.partition != "split") {
-    r.fail("partition", fmt::format("must be \"shared\" or \"split\", got \"{}\"", m.partition));
-  }
+  m.partition = r.text("partition");  // its value is checked by validate(), below
   m.host_to_aicpu_ns = r.integer("host_to_aicpu_ns", 0);
   m.host_to_core_ns = r.integer("host_to_core_ns", 0);
   m.aicpu_to_core_ns = r.integer("aicpu_to_core_ns", 0);
@@ -170,7 +167,7 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   if (j.contains("tile_costs"))  // when present (even null), it must be a complete object
     m.tile_costs = read_tile_costs(r.field("tile_costs"), fmt::format("{}: tile_costs", where));
   r.no_unknown_keys();
-  m.validate(where);  // what no single field shows (a split partition's cores per AICPU)
+  m.validate(where);  // the values: ranges, the partition and its cores per AICPU
   return m;
 }
 

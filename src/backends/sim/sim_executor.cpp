@@ -149,7 +149,6 @@ struct Event {
   EventKey key;  ///< event_key(time, order of scheduling)
   Kind kind;
   std::uint32_t slot;
-  std::int64_t time() const noexcept { return event_time(key); }
 };
 
 // A FIFO of events in key order that keeps its front's key at hand (kNever when empty): finding
@@ -615,7 +614,6 @@ class SimExecutor final : public Executor {
 
   void start(int aicpu, std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
-    const std::size_t i = slot;
     const int core = free_of(aicpu)[t.unit].take();
     --free_cores_;
     Core& c = cores_[static_cast<std::size_t>(core)];
@@ -631,11 +629,11 @@ class SimExecutor final : public Executor {
     }
     aicpu_free_[static_cast<std::size_t>(aicpu)] = now_ + machine_.aicpu_dispatch_ns;
     aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_dispatch_ns;
-    Flight& f = flights_[i];
+    Flight& f = flights_[slot];
     f.core = core;
     f.aicpu = aicpu;
     f.start = now_ + machine_.aicpu_dispatch_ns + machine_.aicpu_to_core_ns;
-    f.end = f.start + cold + cost_[i];
+    f.end = f.start + cold + cost_[slot];
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
     schedule_mostly_ordered(core_ends_, f.end, Event::CoreDone, slot);
