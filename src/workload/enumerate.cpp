@@ -197,7 +197,21 @@ void compile_select_chains(const Plan& plan, BoundValues& values) {
              c.result.size(op.dim) > 0;
         if (!ok) break;
         const Tensor::SelectEffect e = c.result.select_effect(op.dim);
-        c.steps.push_back(SelectChain::Step{static_cast<int>(k), e.root_dim, e.step, e.extent});
+        const auto& code = op.begin.code();
+        if (op.begin.is_constant()) {
+          // A constant index is the same for every task: applied once here (out of range: the
+          // general path reports it for each task, as without a chain).
+          const std::int64_t index = op.begin.constant_value();
+          ok = index >= 0 && index < e.extent;
+          if (!ok) break;
+          c.result.select_in_place(op.dim, index);
+          continue;
+        }
+        const int var = code.size() == 1 && code[0].code == ExprProgram::Code::PushVar
+                            ? code[0].index
+                            : -1;
+        c.steps.push_back(
+            SelectChain::Step{static_cast<int>(k), var, e.root_dim, e.step, e.extent});
         c.result.select_in_place(op.dim, 0);
       }
       if (ok) chains[i] = std::move(c);
@@ -221,7 +235,9 @@ void resolve_view(Tensor& out, const Plan& plan, int node, int arg, const BoundV
         out.assign(chain->result);
         bool inside = true;
         for (const SelectChain::Step& s : chain->steps) {
-          const std::int64_t i = a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
+          const std::int64_t i = s.var >= 0
+                                     ? vars[s.var]
+                                     : a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
           if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(s.extent)) {
             inside = false;
             break;

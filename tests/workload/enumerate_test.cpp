@@ -167,6 +167,22 @@ TEST_F(Enumerate, CompiledSelectChainsGiveTheViewsOfSelect) {
     EXPECT_EQ(t.tensors[0].strides(), expected.strides()) << t.name();
     EXPECT_EQ(t.tensors[0].region().to_string(), expected.region().to_string()) << t.name();
   }
+  // A constant index is applied when the chain is compiled, a lone variable read directly; one
+  // out of range still names the task.
+  Workload mixed = parallel_for(Dense(4), "j", [&](Var j) { return task(touch, {j}, {X[5][j]}); });
+  Plan mixed_plan = lower(mixed);
+  BoundValues mixed_bound = bind(mixed_plan, values);
+  std::vector<TaskInstance> mixed_tasks = enumerate_tasks(mixed_plan, mixed_bound);
+  ASSERT_EQ(mixed_tasks.size(), 4u);
+  for (const TaskInstance& t : mixed_tasks) {
+    const Tensor expected = x.select(0, 5).select(0, t.args().axis("j"));
+    EXPECT_EQ(t.tensors[0].bytes(), expected.bytes()) << t.name();
+    EXPECT_EQ(t.tensors[0].region().to_string(), expected.region().to_string()) << t.name();
+  }
+  Workload far = parallel_for(Dense(2), "j", [&](Var j) { return task(touch, {j}, {X[6][j]}); });
+  Plan far_plan = lower(far);
+  EXPECT_THROW_MSG(enumerate_tasks(far_plan, bind(far_plan, values)), CompileError,
+                   "task touch[j=0]: argument 'x' = X[6][j]", "index 6 is outside [0, 6)");
   Workload bad = parallel_for(Dense(4), "i", [&](Var i) { return task(touch, {i}, {X[0][i]}); });
   Plan bad_plan = lower(bad);
   Tensor small = Tensor::zeros(DType::f32, {1, 3, 2});

@@ -105,12 +105,13 @@ Plan lower(const Workload& workload, const KernelRegistry* registry = nullptr);
 /// for a task copies `result` and shifts its origin once per index (workload/enumerate.cpp).
 struct SelectChain {
   struct Step {
-    int op;  ///< index into PlanArg::view (its `begin` computes the index)
+    int op;        ///< index into PlanArg::view (its `begin` computes the index)
+    int var = -1;  ///< when that index is a lone loop variable: its slot (read without `begin`)
     int root_dim;
     std::int64_t step;
     std::int64_t extent;
   };
-  Tensor result;  ///< the view with index 0 selected at every step
+  Tensor result;  ///< the view with index 0 selected at every step (constant indices applied)
   std::vector<Step> steps;
 };
 
