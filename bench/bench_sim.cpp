@@ -32,6 +32,7 @@ void run(benchmark::State& state, const workloads::Instance& inst) {
   state.counters["tasks/s"] =
       benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsRate);
   state.counters["sim_makespan_ms"] = static_cast<double>(p.stats().makespan_ns) / 1e6;
+  state.counters["window_high_water"] = static_cast<double>(p.stats().window_high_water);
   state.counters["rss_growth_MB"] = static_cast<double>(peak_rss_kb() - before) / 1024.0;
 }
 

@@ -64,16 +64,12 @@ Engine::Engine(const Plan& plan, EngineOptions options)
 
 Engine::~Engine() = default;
 
-Waitable& Engine::record(RecordRef r) noexcept {
-  if (r & kGroupBit) {
-    return group(r & ~kGroupBit);
-  }
-  return task(r);
-}
-
 void Engine::start(const BoundValues& values) {
   values_ = &values;
-  generator_ = std::make_unique<Generator>(plan_, values, options_.generators > 1);
+  generator_ = std::make_unique<Generator>(
+      plan_, values,
+      GeneratorOptions{.splittable = options_.generators > 1,
+                         .inline_chains = options_.single_thread});
   {
     std::lock_guard<std::mutex> lock(split_mu_);
     split_.reset();

@@ -271,7 +271,10 @@ class Engine final : private GenerationSink {
   void done_groups(GroupWorklist& groups, std::vector<std::uint32_t>& ready);
   /// Makes group `g` wait for `gate` (unless it is finished); true when an edge was added.
   bool gate_group(const GateRef& gate, std::uint32_t g);
-  Waitable& record(RecordRef r) noexcept;
+  Waitable& record(RecordRef r) noexcept {
+    if (r & kGroupBit) return group(r & ~kGroupBit);
+    return task(r);
+  }
   /// Records are touched by several threads (not EngineOptions::single_thread).
   bool shared() const noexcept { return !options_.single_thread; }
   // Updates of record counters shared with other threads (plain when options_.single_thread).

@@ -91,11 +91,12 @@ Generator::Generator(const Plan& plan, const BoundValues& values, int body,
   frames_.push_back(Frame{body});
 }
 
-Generator::Generator(const Plan& plan, const BoundValues& values, bool splittable)
+Generator::Generator(const Plan& plan, const BoundValues& values, GeneratorOptions options)
     : plan_(plan),
       values_(values),
       vars_(static_cast<std::size_t>(std::max(plan.num_vars, 1))),
-      splittable_(splittable) {
+      splittable_(options.splittable),
+      inline_chains_(options.inline_chains) {
   frames_.reserve(16);
   frames_.push_back(Frame{plan.root});
 }
@@ -359,13 +360,12 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
           more = loop_next(f, n);
         }
         const PlanNode& body = plan_.nodes[static_cast<std::size_t>(n.body)];
-        // A parallel loop over one task: its iterations are emitted here, without a frame per
-        // task (the same calls, in the same order, as the general path below). Not for a
-        // for_each: generated that way, the cpu backend's two-thread chain ran 25% slower
-        // (measured, docs/PERFORMANCE.md; likely its idle worker, done generating sooner, takes
-        // the chain's next task away from the worker that released it), for +10% on one.
-        if (body.kind == NodeKind::Task && !chain) {
+        // A loop over one task: its iterations are emitted here, without a frame per task (the
+        // same calls, in the same order, as the general path below). A for_each only when
+        // asked (Options::inline_chains).
+        if (body.kind == NodeKind::Task && (!chain || inline_chains_)) {
           while (more) {
+            if (chain) sink.item_begin();
             if (committed == max_tasks || !sink.has_room()) {
               blocked_ = committed != max_tasks;
               frames_.push_back(Frame{n.body});  // the general path resumes with this body
@@ -373,6 +373,7 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
             }
             emit_task(sink, body, n.body);
             ++committed;
+            if (chain) sink.item_end();
             more = loop_next(f, n);
           }
         }

@@ -69,12 +69,23 @@ class GenerationSink {
 
 struct PipeRun;
 
+struct GeneratorOptions {
+  /// Offer long parallel loops to the sink (several generating threads).
+  bool splittable = false;
+  /// Emit a for_each over one task in place too, like a parallel loop (the same sink calls in
+  /// the same order, without a frame per task). Off for the cpu backend: its two-thread chain
+  /// ran ~25% slower with it (docs/PERFORMANCE.md), likely because the idle worker, done
+  /// generating sooner, takes the chain's next task from the worker that released it. On for
+  /// the simulator (one thread, no such effect; ~5% on a DAG of chains).
+  bool inline_chains = false;
+};
+
 /// Walks a Plan with an explicit stack, so it can stop after any task and resume later; memory is
 /// proportional to the nesting depth, not to the number of tasks.
 class Generator {
  public:
-  /// Walks the whole plan; `splittable` lets it offer long loops to the sink.
-  Generator(const Plan& plan, const BoundValues& values, bool splittable = false);
+  /// Walks the whole plan.
+  Generator(const Plan& plan, const BoundValues& values, GeneratorOptions options = {});
   /// Walks iterations [begin, end) of the outer index of `loop_node` (a parallel_for or select),
   /// with the enclosing loop variables `vars` as the offering generator had them.
   Generator(const Plan& plan, const BoundValues& values, int loop_node,
@@ -146,6 +157,7 @@ class Generator {
   std::vector<std::int64_t> vars_;
   std::vector<Frame> frames_;
   bool splittable_ = false;
+  bool inline_chains_ = false;
   bool blocked_ = false;
   // CSP
   std::vector<std::unique_ptr<PipeRun>> pipes_;  ///< pipelines open in this walk, innermost last
