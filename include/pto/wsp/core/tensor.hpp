@@ -116,14 +116,19 @@ class Tensor {
   /// Moves the origin `delta` elements along root dimension `root_dim` (unchecked: the replay of a
   /// select whose index was checked against its SelectEffect::extent).
   void shift_origin(int root_dim, std::int64_t delta) noexcept { root_start_[root_dim] += delta; }
-  /// `*this = other`, skipping the reference-count traffic when both share a root.
+  /// `*this = other`, skipping the reference-count traffic when both share a root, and copying
+  /// only the entries in use (the view's dimensions, the root's for the origin): nothing reads
+  /// past them.
   void assign(const Tensor& other) {
     if (root_ != other.root_) root_ = other.root_;
     rank_ = other.rank_;
-    shape_ = other.shape_;
-    root_dim_ = other.root_dim_;
-    root_step_ = other.root_step_;
-    root_start_ = other.root_start_;
+    for (int d = 0; d < rank_; ++d) {
+      shape_[d] = other.shape_[d];
+      root_dim_[d] = other.root_dim_[d];
+      root_step_[d] = other.root_step_[d];
+    }
+    const int root_rank = root_ ? root_->rank : 0;
+    for (int r = 0; r < root_rank; ++r) root_start_[r] = other.root_start_[r];
   }
   /// Reorder dimensions: result dimension i is this view's dimension order[i].
   Tensor permute(std::span<const int> order) const;
