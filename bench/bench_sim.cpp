@@ -36,28 +36,50 @@ void run(benchmark::State& state, const workloads::Instance& inst) {
   state.counters["rss_growth_MB"] = static_cast<double>(peak_rss_kb() - before) / 1024.0;
 }
 
-// 1 M independent tasks of 10 µs.
-void BM_SimIndependent(benchmark::State& state) {
-  run(state, workloads::synthetic(workloads::SyntheticOptions{"grid", 1024, 1 << 20, 10.0}));
+// Each benchmark twice: with the kernels' costs written as expressions of their scalar
+// parameters (`with_cost(CoreKind::Vector, param("ns"))`, evaluated by the simulator per task node)
+// and as C++ cost functions (`with_cost([](const TaskArgs&) {...})`, called through TaskArgs).
+Kernel with_ns_cost(const Kernel& k, bool as_function) {
+  if (!as_function) return k.with_cost(CoreKind::Vector, param("ns"));
+  return k.with_cost([](const TaskArgs& a) {
+    return KernelCost{CoreKind::Vector, 0.0, static_cast<double>(a.scalar("ns").as_int())};
+  });
 }
-BENCHMARK(BM_SimIndependent)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 1 M independent tasks of 10 µs (the `synthetic grid` workload's shape).
+void BM_SimIndependent(benchmark::State& state) {
+  const bool cost_function = state.range(0) != 0;
+  const Kernel work = with_ns_cost(
+      make_kernel("work", {Out("out", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {}),
+      cost_function);
+  TensorRef Out0 = tensor("out", DType::f32, 3);
+  Workload w = parallel_for(DenseDyn("B"), "b", [&](Var b) {
+    return parallel_for(DenseDyn("T"), "t", [&](Var t) {
+      return task(work, {b, t}, {Out0[b][t], symbol("cost")});
+    });
+  });
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set("B", 1024)
+      .set("T", 1024)
+      .set("cost", 10'000)
+      .set_tensor("out", Tensor::zeros(DType::f32, {1024, 1024, 4}));
+  state.SetLabel(cost_function ? "cost function" : "cost expression");
+  run(state, inst);
+}
+BENCHMARK(BM_SimIndependent)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // An attention-like DAG of ~1 M tasks with the attention example's structure (per batch entry
 // and head: init, a for_each over its KV tiles, norm; ragged tile counts) but tiny tensors, so the
 // benchmark measures the simulator and not the allocation of gigabytes of K/V.
 void BM_SimAttentionDag(benchmark::State& state) {
-  const auto cost = [](const TaskArgs& a) {
-    return KernelCost{CoreKind::Vector, 0.0, static_cast<double>(a.scalar("ns").as_int())};
+  const bool cost_function = state.range(0) != 0;
+  const auto kernel = [&](const char* name, ParamSpec s) {
+    return with_ns_cost(make_kernel(name, {s, Scalar("ns")}, [](const TaskArgs&) {}),
+                        cost_function);
   };
-  const Kernel init =
-      make_kernel("init", {Out("s", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {
-      }).with_cost(cost);
-  const Kernel tile =
-      make_kernel("tile", {InOut("s", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {
-      }).with_cost(cost);
-  const Kernel norm =
-      make_kernel("norm", {InOut("s", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {
-      }).with_cost(cost);
+  const Kernel init = kernel("init", Out("s", DType::f32, 1));
+  const Kernel tile = kernel("tile", InOut("s", DType::f32, 1));
+  const Kernel norm = kernel("norm", InOut("s", DType::f32, 1));
   TensorRef S = tensor("S", DType::f32, 3);
   Axis tiles = Ragged(symbol("batch"), "tiles");
   Workload w = parallel_for(DenseDyn("batch"), "b", [&](Var b) {
@@ -80,10 +102,11 @@ void BM_SimAttentionDag(benchmark::State& state) {
   inst.bindings.set("batch", 1024)
       .set_array("tiles", counts)
       .set_tensor("S", Tensor::zeros(DType::f32, {1024, 8, 2}));
-  state.SetLabel(std::to_string(total) + " tasks");
+  state.SetLabel(std::to_string(total) + " tasks, " +
+                 (cost_function ? "cost function" : "cost expression"));
   run(state, inst);
 }
-BENCHMARK(BM_SimAttentionDag)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SimAttentionDag)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

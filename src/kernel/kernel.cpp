@@ -1,12 +1,15 @@
 // Kernel signatures, argument access for implementations, and the registry.
 #include "pto/wsp/kernel/kernel.hpp"
 
+#include <algorithm>
+#include <array>
 #include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "pto/wsp/core/error.hpp"
+#include "pto/wsp/core/expr_program.hpp"
 
 namespace pto::wsp {
 
@@ -121,8 +124,8 @@ const char* to_string(CoreKind kind) noexcept {
 
 Kernel::Kernel(KernelSignature signature, KernelFn fn, CostFn cost,
                std::shared_ptr<const pto::TileProgram> program)
-    : impl_(std::make_shared<const Impl>(
-          Impl{std::move(signature), std::move(fn), std::move(cost), std::move(program)})) {
+    : impl_(std::make_shared<const Impl>(Impl{std::move(signature), std::move(fn), std::move(cost),
+                                              std::move(program), std::nullopt})) {
   if (!impl_->fn) {
     throw CompileError(
         fmt::format("kernel '{}': no implementation given", impl_->signature.name()));
@@ -133,6 +136,82 @@ Kernel Kernel::with_cost(CostFn cost) const {
   if (!cost)
     throw CompileError(fmt::format("kernel '{}': with_cost(): empty cost function", name()));
   return Kernel(impl_->signature, impl_->fn, std::move(cost), impl_->program);
+}
+
+namespace {
+
+// Resolves a cost expression against a kernel alone: parameters by signature index, axes by name
+// in order of first use (a task supplies them by name when cost() is called).
+class KernelCostScope final : public ExprScope {
+ public:
+  explicit KernelCostScope(const KernelSignature& sig) : sig_(sig) {}
+  int var_index(const VarDecl& var) override {
+    const auto it = std::find(axes.begin(), axes.end(), var.name);
+    if (it != axes.end()) return static_cast<int>(it - axes.begin());
+    axes.push_back(var.name);
+    return static_cast<int>(axes.size()) - 1;
+  }
+  int param_index(std::string_view name) override {
+    return cost_expr_param_index(sig_, name, "with_cost()");
+  }
+  int symbol_index(std::string_view name) override { return refuse("symbol", name); }
+  int slot_index(std::string_view name) override { return refuse("slot", name); }
+  int array_index(std::string_view name) override { return refuse("array", name); }
+
+  std::vector<std::string> axes;
+
+ private:
+  int refuse(const char* what, std::string_view name) const {
+    throw CompileError(fmt::format(
+        "kernel '{}': with_cost(): the cost may read only the kernel's scalar parameters, the "
+        "task's axes and constants, not {} '{}'",
+        sig_.name(), what, name));
+  }
+  const KernelSignature& sig_;
+};
+
+}  // namespace
+
+int cost_expr_param_index(const KernelSignature& sig, std::string_view name,
+                          std::string_view where) {
+  const int i = sig.find(name);
+  if (i < 0 || sig.params()[static_cast<std::size_t>(i)].kind != ParamKind::Scalar) {
+    throw CompileError(fmt::format("kernel '{}': {}: param({}) is not a scalar parameter of {}",
+                                   sig.name(), where, name, sig.to_string()));
+  }
+  if (sig.params().size() > static_cast<std::size_t>(kMaxCostExprParams)) {
+    throw CompileError(fmt::format(
+        "kernel '{}': {}: a cost expression reads parameters of kernels of at most {} parameters",
+        sig.name(), where, kMaxCostExprParams));
+  }
+  return i;
+}
+
+Kernel Kernel::with_cost(CoreKind core, Expr ns) const {
+  KernelCostScope scope(impl_->signature);
+  auto program = std::make_shared<const ExprProgram>(ExprProgram::compile(ns, scope));
+  if (scope.axes.size() > static_cast<std::size_t>(kMaxRank)) {
+    throw CompileError(fmt::format("kernel '{}': with_cost(): the cost reads more than {} axes",
+                                   name(), kMaxRank));
+  }
+  // cost(): the same expression, the axes looked up by name in the task's.
+  CostFn fn = [program, axes = scope.axes, core](const TaskArgs& a) {
+    std::array<std::int64_t, kMaxRank> vars{};
+    for (std::size_t i = 0; i < axes.size(); ++i) vars[i] = a.axis(axes[i]);
+    std::array<std::int64_t, kMaxCostExprParams> params{};
+    const auto& specs = a.signature().params();
+    for (std::size_t i = 0; i < specs.size() && i < params.size(); ++i) {
+      if (specs[i].kind == ParamKind::Scalar) params[i] = a.scalar(static_cast<int>(i)).as_int();
+    }
+    const EvalContext ctx{vars.data(), params.data(), nullptr, nullptr, nullptr};
+    return KernelCost{core, 0.0, static_cast<double>(program->evaluate(ctx))};
+  };
+  Kernel k = *this;
+  auto impl = std::make_shared<Impl>(*impl_);
+  impl->cost = std::move(fn);
+  impl->cost_expr = CostExpr{core, std::move(ns)};
+  k.impl_ = std::move(impl);
+  return k;
 }
 
 Kernel make_kernel(std::string name, std::vector<ParamSpec> params, KernelFn fn) {

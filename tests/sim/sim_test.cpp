@@ -339,6 +339,84 @@ TEST(Sim, KernelsNeedACost) {
   EXPECT_EQ(p.stats().makespan_ns, 1234);
 }
 
+// A cost written as an expression of the kernel's scalar parameters and the task's axes costs
+// each task what the same cost function would (the simulator evaluates it per task node without
+// calling into C++; cost() evaluates it through TaskArgs), and its bad forms are named.
+TEST(Sim, CostExpressionsCostLikeTheirFunction) {
+  const auto make = [](bool as_expr) {
+    Kernel k = make_kernel("work", {InOut("x", DType::f32, 1), Scalar("base"), Scalar("unit")},
+                           [](const TaskArgs&) {});
+    Var b("b"), t("t");
+    if (as_expr) return k.with_cost(CoreKind::Vector, param("base") + b * param("unit") + t % 3);
+    return k.with_cost([](const TaskArgs& a) {
+      return KernelCost{
+          CoreKind::Vector, 0.0,
+          static_cast<double>(a.scalar("base").as_int() + a.axis("b") * a.scalar("unit").as_int() +
+                              a.axis("t") % 3)};
+    });
+  };
+  TensorRef X = tensor("X", DType::f32, 3);
+  const auto workload = [&](const Kernel& k) {
+    return parallel_for(Dense(3), "b", [&](Var b) {
+      return for_each(Dense(5), "t", [&](Var t) {
+        return task(k, {b, t}, {X[b][t], symbol("base"), 250});
+      });
+    });
+  };
+  workloads::Instance by_expr{workload(make(true)), Bindings{}, {}};
+  by_expr.bindings.set("base", 1000).set_tensor("X", Tensor::zeros(DType::f32, {3, 5, 2}));
+  workloads::Instance by_fn{workload(make(false)), Bindings{}, {}};
+  by_fn.bindings.set("base", 1000).set_tensor("X", Tensor::zeros(DType::f32, {3, 5, 2}));
+  const SimRun e = simulate(by_expr, ideal(2)), f = simulate(by_fn, ideal(2));
+  EXPECT_EQ(e.trace, f.trace);
+  ASSERT_EQ(e.log.size(), 15u);
+  for (const TaskEvent& ev : e.log) {
+    const std::int64_t b = ev.axes[0].second, t = ev.axes[1].second;
+    EXPECT_EQ(ev.end_ns - ev.start_ns, 1000 + b * 250 + t % 3) << "b=" << b << " t=" << t;
+  }
+  // cost() is the same expression.
+  const Kernel expr_kernel = make(true);
+  const std::vector<Tensor> tensors(3);
+  const std::vector<ScalarValue> scalars{ScalarValue{}, ScalarValue{false, 7, 0.0},
+                                         ScalarValue{true, 0, 2.9}};
+  const std::vector<AxisValue> axes{{"t", 4}, {"b", 5}};
+  EXPECT_EQ(expr_kernel.cost()(TaskArgs(expr_kernel.signature(), tensors, scalars, axes)).ns,
+            7 + 5 * 2 + 1);
+
+  // Bad forms: at with_cost, at compile, per task.
+  const Kernel plain =
+      make_kernel("plain", {InOut("x", DType::f32, 1), Scalar("n")}, [](const TaskArgs&) {});
+  EXPECT_THROW_MSG(plain.with_cost(CoreKind::Vector, param("x") * 2), CompileError,
+                   "kernel 'plain': with_cost(): param(x) is not a scalar parameter");
+  EXPECT_THROW_MSG(plain.with_cost(CoreKind::Vector, symbol("S")), CompileError,
+                   "the cost may read only the kernel's scalar parameters", "symbol 'S'");
+  CompileOptions o;
+  o.target = "sim";
+  o.machine = ideal(1);
+  TensorRef Y = tensor("Y", DType::f32, 2);
+  const Kernel by_axis = plain.with_cost(CoreKind::Vector, Var("h") * 10);
+  EXPECT_THROW_MSG(compile(parallel_for(Dense(2), "b",
+                                        [&](Var b) {
+                                          return task(by_axis, {b}, {Y[b], 1});
+                                        }),
+                           o),
+                   CompileError, "kernel 'plain'", "reads axis 'h', which the task does not have",
+                   "its axes: b");
+  const auto run_one = [&](const Kernel& k) {
+    Program p = compile(parallel_for(Dense(2), "b",
+                                     [&](Var b) {
+                                       return task(k, {b}, {Y[b], b});
+                                     }),
+                        o);
+    p.execute(Bindings{}.set_tensor("Y", Tensor::zeros(DType::f32, {2, 2})));
+    p.synchronize();
+  };
+  EXPECT_THROW_MSG(run_one(plain.with_cost(CoreKind::Vector, 100 / param("n"))), KernelError,
+                   "task plain[b=0]: cost function raised", "division by zero");
+  EXPECT_THROW_MSG(run_one(plain.with_cost(CoreKind::Vector, param("n") - 5)), KernelError,
+                   "kernel 'plain' returned a bad cost");
+}
+
 TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
   Machine m = Machine::defaults();
   m.kernels["k"] = MeasuredCost{CoreKind::Cube, 12.5};

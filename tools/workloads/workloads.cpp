@@ -28,47 +28,44 @@ float tile_value(std::int64_t b, std::int64_t t, int i) {
 }
 
 // On the NPU model a synthetic task costs its cost_ns on a vector core.
-KernelCost scalar_cost(const TaskArgs& a) {
-  return KernelCost{CoreKind::Vector, 0.0, static_cast<double>(a.scalar("cost_ns").as_int())};
+Kernel with_scalar_cost(const Kernel& k) {
+  return k.with_cost(CoreKind::Vector, param("cost_ns"));
 }
 
 Kernel make_work() {
-  return make_kernel("work", {Out("out", DType::f32, 1), Scalar("cost_ns")},
-                     [](const TaskArgs& a) {
-                       spin_for(a.scalar("cost_ns").as_int());
-                       float* o = a.tensor("out").data<float>();
-                       const std::int64_t b = a.axis("b"), t = a.axis("t");
-                       for (int i = 0; i < 4; ++i) o[i] = std::sqrt(tile_value(b, t, i));
-                     })
-      .with_cost(scalar_cost);
+  return with_scalar_cost(
+      make_kernel("work", {Out("out", DType::f32, 1), Scalar("cost_ns")}, [](const TaskArgs& a) {
+        spin_for(a.scalar("cost_ns").as_int());
+        float* o = a.tensor("out").data<float>();
+        const std::int64_t b = a.axis("b"), t = a.axis("t");
+        for (int i = 0; i < 4; ++i) o[i] = std::sqrt(tile_value(b, t, i));
+      }));
 }
 
 Kernel make_step() {
-  return make_kernel("step",
-                     {Out("out", DType::f32, 1), InOut("acc", DType::f32, 1), Scalar("cost_ns")},
-                     [](const TaskArgs& a) {
-                       spin_for(a.scalar("cost_ns").as_int());
-                       float* acc = a.tensor("acc").data<float>();
-                       float* o = a.tensor("out").data<float>();
-                       const std::int64_t b = a.axis("b"), t = a.axis("t");
-                       for (int i = 0; i < 4; ++i) {
-                         acc[i] = acc[i] * 0.999f + tile_value(b, t, i);
-                         o[i] = acc[i];
-                       }
-                     })
-      .with_cost(scalar_cost);
+  return with_scalar_cost(make_kernel(
+      "step", {Out("out", DType::f32, 1), InOut("acc", DType::f32, 1), Scalar("cost_ns")},
+      [](const TaskArgs& a) {
+        spin_for(a.scalar("cost_ns").as_int());
+        float* acc = a.tensor("acc").data<float>();
+        float* o = a.tensor("out").data<float>();
+        const std::int64_t b = a.axis("b"), t = a.axis("t");
+        for (int i = 0; i < 4; ++i) {
+          acc[i] = acc[i] * 0.999f + tile_value(b, t, i);
+          o[i] = acc[i];
+        }
+      }));
 }
 
 Kernel make_consume() {
-  return make_kernel("consume",
-                     {In("in", DType::f32, 1), Out("out", DType::f32, 1), Scalar("cost_ns")},
-                     [](const TaskArgs& a) {
-                       spin_for(a.scalar("cost_ns").as_int());
-                       const float* x = a.tensor("in").data<float>();
-                       float* o = a.tensor("out").data<float>();
-                       for (int i = 0; i < 4; ++i) o[i] = x[i] * 1.5f + 0.125f / (1.0f + x[i]);
-                     })
-      .with_cost(scalar_cost);
+  return with_scalar_cost(make_kernel(
+      "consume", {In("in", DType::f32, 1), Out("out", DType::f32, 1), Scalar("cost_ns")},
+      [](const TaskArgs& a) {
+        spin_for(a.scalar("cost_ns").as_int());
+        const float* x = a.tensor("in").data<float>();
+        float* o = a.tensor("out").data<float>();
+        for (int i = 0; i < 4; ++i) o[i] = x[i] * 1.5f + 0.125f / (1.0f + x[i]);
+      }));
 }
 
 }  // namespace

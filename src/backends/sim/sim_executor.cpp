@@ -35,6 +35,7 @@
 #include "engine/scheduler.hpp"
 #include "engine/validation.hpp"
 #include "pto/wsp/core/error.hpp"
+#include "pto/wsp/core/expr_program.hpp"
 #include "pto/wsp/tile/cost.hpp"
 
 namespace pto::wsp::sim {
@@ -46,9 +47,50 @@ using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
 
+// A kernel's cost expression (Kernel::with_cost(core, ns)) resolved against one task node: the
+// task's axes by position, its parameters by index.
+class NodeCostScope final : public ExprScope {
+ public:
+  NodeCostScope(const Plan& plan, const PlanNode& node, int index)
+      : plan_(plan), node_(node), index_(index) {}
+  int var_index(const VarDecl& var) override {
+    const auto& axes = node_.axis_names;
+    const auto it = std::find(axes.begin(), axes.end(), var.name);
+    if (it == axes.end()) {
+      std::string names;
+      for (const std::string& a : axes) names += (names.empty() ? "" : ", ") + a;
+      throw CompileError(fmt::format(
+          "sim: kernel '{}' (plan node {}): its cost expression reads axis '{}', which the task "
+          "does not have (its axes: {})",
+          kernel().name(), index_, var.name, names.empty() ? "none" : names));
+    }
+    return static_cast<int>(it - axes.begin());
+  }
+  int param_index(std::string_view name) override {
+    uses_params = true;
+    return cost_expr_param_index(kernel().signature(), name, "cost expression");
+  }
+  // Refused by Kernel::with_cost already.
+  int symbol_index(std::string_view name) override { return refuse(name); }
+  int slot_index(std::string_view name) override { return refuse(name); }
+  int array_index(std::string_view name) override { return refuse(name); }
+
+  bool uses_params = false;
+
+ private:
+  const Kernel& kernel() const { return plan_.kernels[static_cast<std::size_t>(node_.kernel)]; }
+  int refuse(std::string_view name) const {
+    throw CompileError(
+        fmt::format("sim: kernel '{}': its cost expression reads '{}'", kernel().name(), name));
+  }
+  const Plan& plan_;
+  const PlanNode& node_;
+  int index_;
+};
+
 // Where each kernel's per-task cost comes from: a cost measured on the machine (calibration)
-// first, then the kernel's own cost function, then its tile program on the machine's tile cost
-// model (the same for every task: tile shapes are static).
+// first, then the kernel's own cost expression or function, then its tile program on the
+// machine's tile cost model (the same for every task: tile shapes are static).
 class CostModel {
  public:
   struct Cost {
@@ -76,11 +118,39 @@ class CostModel {
             k.name(), k.name()));
       }
     }
+    // Cost expressions, compiled per task node: a task's cost is then read off its payload.
+    exprs_.resize(plan.nodes.size());
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+      const PlanNode& n = plan.nodes[i];
+      if (n.kind != NodeKind::Task || fixed_[static_cast<std::size_t>(n.kernel)]) continue;
+      const Kernel& k = plan.kernels[static_cast<std::size_t>(n.kernel)];
+      if (!k.cost_expr()) continue;
+      NodeCostScope scope(plan, n, static_cast<int>(i));
+      ExprProgram program = ExprProgram::compile(k.cost_expr()->ns, scope);
+      exprs_[i] = NodeExpr{k.cost_expr()->core, std::move(program), scope.uses_params};
+    }
   }
 
   Cost of(const TaskRecord& t) const {
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
     if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
+    if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]) {
+      std::array<std::int64_t, kMaxCostExprParams> params;  // filled only when read
+      EvalContext ctx{t.payload.axis_values.data(), nullptr, nullptr, nullptr, nullptr};
+      if (e->uses_params) {
+        const std::size_t n_args = t.payload.scalars.size();
+        for (std::size_t i = 0; i < n_args; ++i) params[i] = t.payload.scalars[i].as_int();
+        ctx.params = params.data();
+      }
+      try {
+        const std::int64_t ns = e->program.evaluate(ctx);
+        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
+      } catch (const PtoError&) {
+        // reported below
+      }
+      // Out of range, or the expression raised: the kernel's cost() evaluates the same expression
+      // and reports it as for any cost function, naming the task.
+    }
     const KernelCost c = engine::call_cost(plan_, t.payload);
     return Cost{c.core,
                 checked_ns(plan_.kernels[static_cast<std::size_t>(n.kernel)], c.cycles, c.ns)};
@@ -89,7 +159,7 @@ class CostModel {
  private:
   std::int64_t checked_ns(const Kernel& k, double cycles, double extra_ns) const {
     const double ns = machine_.ns(cycles) + extra_ns;
-    if (!(ns >= 0.0) || ns > 1e15) {
+    if (!(ns >= 0.0) || ns > static_cast<double>(kMaxCostNs)) {
       throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
                                     k.name(), cycles, extra_ns));
     }
@@ -100,7 +170,15 @@ class CostModel {
 
   const Plan& plan_;
   const Machine& machine_;
-  std::vector<std::optional<Cost>> fixed_;  ///< by kernel: the same cost for every task
+  static constexpr std::int64_t kMaxCostNs = 1'000'000'000'000'000;  ///< 1e15 ns, ~11.6 days
+
+  struct NodeExpr {
+    CoreKind core;
+    ExprProgram program;
+    bool uses_params;
+  };
+  std::vector<std::optional<Cost>> fixed_;      ///< by kernel: the same cost for every task
+  std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
 };
 
 // Free cores of one kind in one group, lowest id first (deterministic placement).

@@ -112,6 +112,7 @@ class ExprProgram {
       if (i.code == Code::PushConst) return i.imm;
       if (i.code == Code::PushVar) return ctx.vars[i.index];
       if (i.code == Code::PushSymbol) return ctx.symbols[i.index];
+      if (i.code == Code::PushParam) return ctx.params[i.index];
     } else if (code_.size() == 2 && code_[0].code == Code::PushVar) {
       // `var op constant` (schedule keys such as `h % 4`, `t * -1`), without the interpreter.
       const auto a = static_cast<std::uint64_t>(ctx.vars[code_[0].index]);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pto/wsp/core/dtype.hpp"
+#include "pto/wsp/core/expr.hpp"
 #include "pto/wsp/core/tensor.hpp"
 
 namespace pto {
@@ -138,6 +139,22 @@ struct KernelCost {
 /// A kernel's cost as a function of its task's arguments (sizes of views, scalars, axes).
 using CostFn = std::function<KernelCost(const TaskArgs&)>;
 
+/// A kernel's cost written as an expression (Kernel::with_cost(core, ns)): `ns` nanoseconds on
+/// one core of kind `core`.
+struct CostExpr {
+  CoreKind core = CoreKind::Vector;
+  Expr ns = 0;
+};
+
+/// Kernels whose cost expression reads parameters have at most this many parameters.
+inline constexpr int kMaxCostExprParams = 32;
+
+/// The index of `name` for a cost expression's `param(name)`: CompileError ("kernel 'k': WHERE:
+/// param(x) is not a scalar parameter of ...") unless it names a scalar parameter of `sig`, a
+/// kernel of at most kMaxCostExprParams parameters.
+int cost_expr_param_index(const KernelSignature& sig, std::string_view name,
+                          std::string_view where);
+
 /// A declared kernel: its signature, implementation and (optionally) its cost on the NPU model.
 /// Cheap to copy (shared).
 class Kernel {
@@ -153,6 +170,17 @@ class Kernel {
   /// The same kernel with a cost function (a new declaration); it takes precedence over the
   /// cost of the kernel's tile program.
   Kernel with_cost(CostFn cost) const;
+  /// The same kernel with its cost written as an integer expression: each task costs `ns`
+  /// nanoseconds on a `core` core, where `ns` may read the kernel's scalar parameters
+  /// (`param("cost_ns")`, floats truncated), the task's axes (a `Var` named like one of the task's
+  /// loop variables) and constants. Backends compile it once per task node (the sim backend then
+  /// costs a task without a call into C++); cost() evaluates the same expression. CompileError
+  /// here for a `param` that is not a scalar parameter of the kernel, a symbol, slot or array, or
+  /// (reading params) a kernel of more than kMaxCostExprParams parameters; a task node without an
+  /// axis it reads is a CompileError of the sim backend.
+  Kernel with_cost(CoreKind core, Expr ns) const;
+  /// The cost expression, when the cost was given as one (cost() is then its evaluation).
+  const std::optional<CostExpr>& cost_expr() const noexcept { return impl_->cost_expr; }
   /// The tile program the kernel was written as (pto/wsp/tile/tile_kernel.hpp), or null. The sim
   /// backend costs it with the machine's tile cost model when the kernel has no cost function.
   const std::shared_ptr<const pto::TileProgram>& tile_program() const noexcept {
@@ -167,6 +195,7 @@ class Kernel {
     KernelFn fn;
     CostFn cost;
     std::shared_ptr<const pto::TileProgram> program;
+    std::optional<CostExpr> cost_expr;
   };
   std::shared_ptr<const Impl> impl_;
 };
