@@ -393,6 +393,7 @@ TEST(Sim, CostExpressionsCostLikeTheirFunction) {
   CompileOptions o;
   o.target = "sim";
   o.machine = ideal(1);
+  o.record_tasks = true;
   TensorRef Y = tensor("Y", DType::f32, 2);
   const Kernel by_axis = plain.with_cost(CoreKind::Vector, Var("h") * 10);
   EXPECT_THROW_MSG(compile(parallel_for(Dense(2), "b",
@@ -411,6 +412,28 @@ TEST(Sim, CostExpressionsCostLikeTheirFunction) {
     p.execute(Bindings{}.set_tensor("Y", Tensor::zeros(DType::f32, {2, 2})));
     p.synchronize();
   };
+  // A lone parameter is read straight off the task (the common form).
+  const Kernel lone = plain.with_cost(CoreKind::Vector, param("n"));
+  {
+    Program p = compile(parallel_for(Dense(3), "b",
+                                     [&](Var b) {
+                                       return task(lone, {b}, {Y[b], 100 * b + 7});
+                                     }),
+                        o);
+    p.execute(Bindings{}.set_tensor("Y", Tensor::zeros(DType::f32, {3, 2})));
+    p.synchronize();
+    ASSERT_EQ(p.task_log().size(), 3u);
+    for (const TaskEvent& ev : p.task_log()) {
+      EXPECT_EQ(ev.end_ns - ev.start_ns, 100 * ev.axes[0].second + 7);
+    }
+    Program bad = compile(parallel_for(Dense(2), "b",
+                                       [&](Var b) {
+                                         return task(lone, {b}, {Y[b], b - 1});
+                                       }),
+                          o);
+    bad.execute(Bindings{}.set_tensor("Y", Tensor::zeros(DType::f32, {2, 2})));
+    EXPECT_THROW_MSG(bad.synchronize(), KernelError, "kernel 'plain' returned a bad cost");
+  }
   EXPECT_THROW_MSG(run_one(plain.with_cost(CoreKind::Vector, 100 / param("n"))), KernelError,
                    "task plain[b=0]: cost function raised", "division by zero");
   EXPECT_THROW_MSG(run_one(plain.with_cost(CoreKind::Vector, param("n") - 5)), KernelError,

@@ -127,14 +127,20 @@ class CostModel {
       if (!k.cost_expr()) continue;
       NodeCostScope scope(plan, n, static_cast<int>(i));
       ExprProgram program = ExprProgram::compile(k.cost_expr()->ns, scope);
-      exprs_[i] = NodeExpr{k.cost_expr()->core, std::move(program), scope.uses_params};
+      const auto& code = program.code();
+      const int param =
+          code.size() == 1 && code[0].code == ExprProgram::Code::PushParam ? code[0].index : -1;
+      exprs_[i] = NodeExpr{k.cost_expr()->core, std::move(program), scope.uses_params, param};
     }
   }
 
   Cost of(const TaskRecord& t) const {
-    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
-    if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
+    // A node has a compiled expression only when its kernel has no measured cost.
     if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]) {
+      if (e->param >= 0) {  // the common `param("ns")`
+        const std::int64_t ns = t.payload.scalars[static_cast<std::size_t>(e->param)].as_int();
+        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
+      }
       std::array<std::int64_t, kMaxCostExprParams> params;  // filled only when read
       EvalContext ctx{t.payload.axis_values.data(), nullptr, nullptr, nullptr, nullptr};
       if (e->uses_params) {
@@ -151,6 +157,8 @@ class CostModel {
       // Out of range, or the expression raised: the kernel's cost() evaluates the same expression
       // and reports it as for any cost function, naming the task.
     }
+    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
+    if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
     const KernelCost c = engine::call_cost(plan_, t.payload);
     return Cost{c.core,
                 checked_ns(plan_.kernels[static_cast<std::size_t>(n.kernel)], c.cycles, c.ns)};
@@ -176,6 +184,7 @@ class CostModel {
     CoreKind core;
     ExprProgram program;
     bool uses_params;
+    int param;  ///< the expression is this parameter alone (-1: evaluate the program)
   };
   std::vector<std::optional<Cost>> fixed_;      ///< by kernel: the same cost for every task
   std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
