@@ -190,13 +190,13 @@ int cost_expr_param_index(const KernelSignature& sig, std::string_view name,
 Kernel Kernel::with_cost(CoreKind core, Expr ns) const {
   KernelCostScope scope(impl_->signature);
   auto program = std::make_shared<const ExprProgram>(ExprProgram::compile(ns, scope));
-  if (scope.axes.size() > static_cast<std::size_t>(kMaxRank)) {
+  if (scope.axes.size() > static_cast<std::size_t>(kMaxCostExprAxes)) {
     throw CompileError(fmt::format("kernel '{}': with_cost(): the cost reads more than {} axes",
-                                   name(), kMaxRank));
+                                   name(), kMaxCostExprAxes));
   }
   // cost(): the same expression, the axes looked up by name in the task's.
   CostFn fn = [program, axes = scope.axes, core](const TaskArgs& a) {
-    std::array<std::int64_t, kMaxRank> vars{};
+    std::array<std::int64_t, kMaxCostExprAxes> vars{};
     for (std::size_t i = 0; i < axes.size(); ++i) vars[i] = a.axis(axes[i]);
     std::array<std::int64_t, kMaxCostExprParams> params{};
     const auto& specs = a.signature().params();

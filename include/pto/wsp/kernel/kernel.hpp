@@ -148,6 +148,8 @@ struct CostExpr {
 
 /// Kernels whose cost expression reads parameters have at most this many parameters.
 inline constexpr int kMaxCostExprParams = 32;
+/// A cost expression reads at most this many distinct axes (a task has at most 8).
+inline constexpr int kMaxCostExprAxes = 8;
 
 /// The index of `name` for a cost expression's `param(name)`: CompileError ("kernel 'k': WHERE:
 /// param(x) is not a scalar parameter of ...") unless it names a scalar parameter of `sig`, a
