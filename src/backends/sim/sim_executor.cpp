@@ -46,6 +46,7 @@ using engine::kNone;
 using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
+constexpr unsigned kAllUnits = (1u << engine::Scheduler::kUnits) - 1;  // every kind of core
 
 // A kernel's cost expression (Kernel::with_cost(core, ns)) resolved against one task node: the
 // task's axes by position, its parameters by index.
@@ -658,6 +659,7 @@ class SimExecutor final : public Executor {
 
   void try_dispatch() {
     if (scheduler_.queued() == 0 || free_cores_ == 0) return;  // the common steady states
+    const std::int64_t issued_before = in_flight_;
     for (int pass = 0; pass < 2; ++pass) {
       const int n = machine_.aicpus;
       for (int i = 0, a = dispatch_rotation_; i < n; ++i, a = a + 1 == n ? 0 : a + 1) {
@@ -676,11 +678,18 @@ class SimExecutor final : public Executor {
         }
         // Nothing left to issue: the other AICPUs would neither issue nor ask to be woken.
         if (scheduler_.queued() == 0) break;
-        if (aicpu_free_[static_cast<std::size_t>(a)] > now_) {
+        // A busy AICPU looks again when it is free, if it has anything to look for then (work
+        // that reaches it later brings its own instant).
+        if (aicpu_free_[static_cast<std::size_t>(a)] > now_ &&
+            scheduler_.may_pick(a, kAllUnits)) {
           wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
         }
       }
-      dispatch_rotation_ = dispatch_rotation_ + 1 == n ? 0 : dispatch_rotation_ + 1;
+      // The AICPU that looks first moves on after a step that issued something: a step that
+      // issues nothing changes nothing, so its instant might as well not have happened.
+      if (in_flight_ != issued_before) {
+        dispatch_rotation_ = dispatch_rotation_ + 1 == n ? 0 : dispatch_rotation_ + 1;
+      }
       // batched: a partial group is released only when nothing else could make progress.
       if (pass == 0 && scheduler_.batched() && in_flight_ == 0 && in_transit_ == 0 &&
           scheduler_.released() == 0 && scheduler_.queued() > 0 && !generate_scheduled_ &&
