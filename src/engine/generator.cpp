@@ -362,7 +362,7 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
         const PlanNode& body = plan_.nodes[static_cast<std::size_t>(n.body)];
         // A loop over one task: its iterations are emitted here, without a frame per task (the
         // same calls, in the same order, as the general path below). A for_each only when
-        // asked (Options::inline_chains).
+        // asked (GeneratorOptions::inline_chains).
         if (body.kind == NodeKind::Task && (!chain || inline_chains_)) {
           while (more) {
             if (chain) sink.item_begin();
