@@ -27,24 +27,28 @@ class Reader {
     }
     return j_.at(key);
   }
-  std::int64_t integer(const char* key, std::int64_t min) {
+  std::int64_t integer(const char* key) {
     const json& v = field(key);
     if (!v.is_number_integer()) fail(key, fmt::format("must be an integer, got {}", v.dump()));
-    const auto x = v.get<std::int64_t>();
+    return v.get<std::int64_t>();
+  }
+  std::int64_t integer(const char* key, std::int64_t min) {
+    const std::int64_t x = integer(key);
     if (x < min) fail(key, fmt::format("must be at least {}, got {}", min, x));
     return x;
   }
-  double positive(const char* key) {
+  double number(const char* key) {
     const json& v = field(key);
     if (!v.is_number()) fail(key, fmt::format("must be a number, got {}", v.dump()));
-    const double x = v.get<double>();
+    return v.get<double>();
+  }
+  double positive(const char* key) {
+    const double x = number(key);
     if (!(x > 0.0)) fail(key, fmt::format("must be positive, got {}", x));
     return x;
   }
   double non_negative(const char* key) {
-    const json& v = field(key);
-    if (!v.is_number()) fail(key, fmt::format("must be a number, got {}", v.dump()));
-    const double x = v.get<double>();
+    const double x = number(key);
     if (!(x >= 0.0)) fail(key, fmt::format("must be at least 0, got {}", x));
     return x;
   }
@@ -132,20 +136,21 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   Reader r(j, where);
   Machine m;
   m.name = r.text("name");
-  m.clock_ghz = r.positive("clock_ghz");
-  m.aicpus = static_cast<int>(r.integer("aicpus", 1));
-  m.cube_cores = static_cast<int>(r.integer("cube_cores", 1));
-  m.vector_cores = static_cast<int>(r.integer("vector_cores", 1));
-  m.partition = r.text("partition");  // its value is checked by validate(), below
-  m.host_to_aicpu_ns = r.integer("host_to_aicpu_ns", 0);
-  m.host_to_core_ns = r.integer("host_to_core_ns", 0);
-  m.aicpu_to_core_ns = r.integer("aicpu_to_core_ns", 0);
-  m.aicpu_dispatch_ns = r.integer("aicpu_dispatch_ns", 0);
-  m.aicpu_complete_ns = r.integer("aicpu_complete_ns", 0);
-  m.completion_poll_ns = r.integer("completion_poll_ns", 0);
-  m.host_task_ns = r.integer("host_task_ns", 0);
+  // Types here; the values' ranges are checked once, by validate() below.
+  m.clock_ghz = r.number("clock_ghz");
+  m.aicpus = static_cast<int>(r.integer("aicpus"));
+  m.cube_cores = static_cast<int>(r.integer("cube_cores"));
+  m.vector_cores = static_cast<int>(r.integer("vector_cores"));
+  m.partition = r.text("partition");
+  m.host_to_aicpu_ns = r.integer("host_to_aicpu_ns");
+  m.host_to_core_ns = r.integer("host_to_core_ns");
+  m.aicpu_to_core_ns = r.integer("aicpu_to_core_ns");
+  m.aicpu_dispatch_ns = r.integer("aicpu_dispatch_ns");
+  m.aicpu_complete_ns = r.integer("aicpu_complete_ns");
+  m.completion_poll_ns = r.integer("completion_poll_ns");
+  m.host_task_ns = r.integer("host_task_ns");
   m.cold_start_axis = r.text("cold_start_axis", false);
-  if (j.contains("cold_start_ns")) m.cold_start_ns = r.integer("cold_start_ns", 0);
+  if (j.contains("cold_start_ns")) m.cold_start_ns = r.integer("cold_start_ns");
   const json& kernels = r.field("kernels", false);
   if (!kernels.is_null()) {
     if (!kernels.is_object()) r.fail("kernels", "must be an object of kernel name -> cost");
@@ -155,11 +160,7 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
       Reader kr(v, where_k);
       MeasuredCost c;
       c.core = core_kind(kr.text("core"), kr, "core");
-      const json& ns = kr.field("ns");
-      if (!ns.is_number() || ns.get<double>() < 0.0) {
-        kr.fail("ns", fmt::format("must be a non-negative number, got {}", ns.dump()));
-      }
-      c.ns = ns.get<double>();
+      c.ns = kr.number("ns");
       kr.no_unknown_keys();
       m.kernels.emplace(name, c);
     }
@@ -167,7 +168,7 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   if (j.contains("tile_costs"))  // when present (even null), it must be a complete object
     m.tile_costs = read_tile_costs(r.field("tile_costs"), fmt::format("{}: tile_costs", where));
   r.no_unknown_keys();
-  m.validate(where);  // the values: ranges, the partition and its cores per AICPU
+  m.validate(where);
   return m;
 }
 
