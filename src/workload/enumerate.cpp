@@ -191,7 +191,7 @@ void compile_select_chains(const Plan& plan, BoundValues& values) {
       SelectChain c;
       c.result = values.tensors[static_cast<std::size_t>(a.tensor)];
       bool ok = true;
-      for (std::size_t k = 0; k < a.view.size() && ok; ++k) {
+      for (std::size_t k = 0; k < a.view.size(); ++k) {
         const PlanViewOp& op = a.view[k];
         ok = op.kind == ViewOp::Kind::Select && op.dim >= 0 && op.dim < c.result.rank() &&
              c.result.size(op.dim) > 0;

@@ -736,12 +736,11 @@ class SimExecutor final : public Executor {
   }
 
   void on_core_done(std::uint32_t slot) {
-    TaskRecord& t = engine_.task(slot);
     const Flight& f = flights_[slot];
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += f.end - f.start;
     ++c.tasks;
-    free_of(f.aicpu)[t.unit].give_back(c.position);
+    free_of(f.aicpu)[static_cast<std::size_t>(c.kind)].give_back(c.position);
     ++free_cores_;
     last_end_ = std::max(last_end_, f.end);
     // The issuing AICPU notices the completion after the poll delay (free to dispatch meanwhile)
