@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "engine/engine.hpp"
 #include "workloads/workloads.hpp"
 
 namespace {
@@ -17,7 +18,43 @@ long peak_rss_kb() {
   return u.ru_maxrss;
 }
 
+// The peer that bounds the simulator from below: the same workload through the same engine
+// (generation, structural tracking, completion; single-thread mode, as the simulator runs it),
+// each task completed the moment it is ready, in generation order. What the simulator adds on top
+// (events, AICPUs, cores, the scheduler core) is its own cost.
+void run_engine_alone(benchmark::State& state, const workloads::Instance& inst) {
+  const Plan plan = lower(inst.workload);
+  const BoundValues values = bind(plan, inst.bindings);
+  engine::Engine e(plan, engine::EngineOptions{8192, WindowMode::Stall, 1, nullptr, true});
+  std::vector<std::uint32_t> ready, next;
+  std::int64_t tasks = 0;
+  for (auto _ : state) {
+    e.start(values);
+    for (bool exhausted = false; !exhausted;) {
+      e.reclaim();
+      const engine::GenerateResult r = e.generate(64, 0, ready);
+      tasks += r.tasks;
+      exhausted = r.exhausted;
+      while (!ready.empty()) {
+        for (std::uint32_t s : ready) {
+          e.complete(s, 0, next);
+          e.retire(s);
+        }
+        ready.swap(next);
+        next.clear();
+      }
+    }
+  }
+  state.counters["tasks/s"] =
+      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsRate);
+}
+
 void run(benchmark::State& state, const workloads::Instance& inst) {
+  if (state.range(0) == 2) {
+    state.SetLabel("engine alone");
+    run_engine_alone(state, inst);
+    return;
+  }
   CompileOptions o;
   o.target = "sim";
   o.prevalidate = false;
@@ -36,9 +73,10 @@ void run(benchmark::State& state, const workloads::Instance& inst) {
   state.counters["rss_growth_MB"] = static_cast<double>(peak_rss_kb() - before) / 1024.0;
 }
 
-// Each benchmark twice: with the kernels' costs written as expressions of their scalar
-// parameters (`with_cost(CoreKind::Vector, param("ns"))`, evaluated by the simulator per task node)
-// and as C++ cost functions (`with_cost([](const TaskArgs&) {...})`, called through TaskArgs).
+// Each benchmark three times: /0 with the kernels' costs written as expressions of their scalar
+// parameters (`with_cost(CoreKind::Vector, param("ns"))`, evaluated by the simulator per task
+// node), /1 as C++ cost functions (`with_cost([](const TaskArgs&) {...})`, called through
+// TaskArgs), /2 the engine alone on the same workload (no simulation: the floor above).
 Kernel with_ns_cost(const Kernel& k, bool as_function) {
   if (!as_function) return k.with_cost(CoreKind::Vector, param("ns"));
   return k.with_cost([](const TaskArgs& a) {
@@ -48,7 +86,7 @@ Kernel with_ns_cost(const Kernel& k, bool as_function) {
 
 // 1 M independent tasks of 10 µs (the `synthetic grid` workload's shape).
 void BM_SimIndependent(benchmark::State& state) {
-  const bool cost_function = state.range(0) != 0;
+  const bool cost_function = state.range(0) == 1;
   const Kernel work = with_ns_cost(
       make_kernel("work", {Out("out", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {}),
       cost_function);
@@ -66,13 +104,13 @@ void BM_SimIndependent(benchmark::State& state) {
   state.SetLabel(cost_function ? "cost function" : "cost expression");
   run(state, inst);
 }
-BENCHMARK(BM_SimIndependent)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SimIndependent)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // An attention-like DAG of ~1 M tasks with the attention example's structure (per batch entry
 // and head: init, a for_each over its KV tiles, norm; ragged tile counts) but tiny tensors, so the
 // benchmark measures the simulator and not the allocation of gigabytes of K/V.
 void BM_SimAttentionDag(benchmark::State& state) {
-  const bool cost_function = state.range(0) != 0;
+  const bool cost_function = state.range(0) == 1;
   const auto kernel = [&](const char* name, ParamSpec s) {
     return with_ns_cost(make_kernel(name, {s, Scalar("ns")}, [](const TaskArgs&) {}),
                         cost_function);
@@ -106,7 +144,7 @@ void BM_SimAttentionDag(benchmark::State& state) {
                  (cost_function ? "cost function" : "cost expression"));
   run(state, inst);
 }
-BENCHMARK(BM_SimAttentionDag)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SimAttentionDag)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
