@@ -50,6 +50,16 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
       queue_workers_[static_cast<std::size_t>(w % nq)].push_back(w);
     }
   }
+  small_ = nq <= 64 && workers <= 64;
+  identity_ = nq == workers && !steal_;
+  all_workers_ = workers >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << workers) - 1;
+  worker_queue_mask_.assign(static_cast<std::size_t>(workers), 0);
+  for (int q = 0; q < nq && small_; ++q) {
+    queues_[static_cast<std::size_t>(q)].bit = std::uint64_t{1} << q;
+    for (int w : queue_workers_[static_cast<std::size_t>(q)]) {
+      worker_queue_mask_[static_cast<std::size_t>(w)] |= std::uint64_t{1} << q;
+    }
+  }
   if (timing_ == TimingPolicy::Kind::RateLimit) {
     rate_ring_.assign(static_cast<std::size_t>(std::min<std::int64_t>(n_, 1024)), 0);
   }
@@ -65,11 +75,13 @@ void Scheduler::start() {
       lane.rotation = 0;
     }
     for (Stream& s : q.streams) s = Stream{};
+    q.pickable = 0;
     q.issue_seq = 0;
     q.issue_group = 0;
   }
   std::fill(worker_rotation_.begin(), worker_rotation_.end(), 0);
   queued_ = released_total_ = stolen_ = 0;
+  pickable_queues_ = 0;
   startable_counter_ = 0;
   rate_head_ = rate_count_ = 0;
 }
@@ -92,6 +104,7 @@ void Scheduler::make_startable(Queue& q, std::uint32_t slot) {
       break;
   }
   ++lane.startable;
+  add_pickable(q);
 }
 
 std::uint32_t Scheduler::take_startable(Queue& q, int unit) {
@@ -124,6 +137,7 @@ std::uint32_t Scheduler::take_startable(Queue& q, int unit) {
     }
   }
   --lane.startable;
+  remove_pickable(q);
   return slot;
 }
 
@@ -156,11 +170,13 @@ std::uint32_t Scheduler::pick_from(int queue, int unit, std::int64_t now) {
         const std::uint32_t s = take_startable(q, unit);
         release(q, queue, s, now, group);
         lane.released.push_back(s);
+        add_pickable(q);
       }
       released_total_ += n_;
     }
     const std::uint32_t s = lane.released.front();
     lane.released.pop_front();
+    remove_pickable(q);
     --released_total_;
     return s;
   }
@@ -301,6 +317,7 @@ bool Scheduler::flush(std::int64_t now) {
         const std::uint32_t s = take_startable(q, unit);
         release(q, queue, s, now, group);
         lane.released.push_back(s);
+        add_pickable(q);
         ++released_total_;
       }
       any = true;

@@ -36,11 +36,13 @@ class Scheduler {
     if (!plain_) return push_policy(slot);
     // The default schedule: append to the home queue's FIFO (inline: once per task).
     TaskRecord& t = engine_.task(slot);
-    Lane& lane = queues_[static_cast<std::size_t>(t.home_queue)].lanes[t.unit];
+    Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
+    Lane& lane = q.lanes[t.unit];
     ++queued_;
     t.startable_seq = startable_counter_++;
     lane.fifo.push_back(slot);
     ++lane.startable;
+    add_pickable(q);
     return t.home_queue;
   }
 
@@ -71,6 +73,7 @@ class Scheduler {
       const std::uint32_t slot = lane.fifo.front();
       lane.fifo.pop_front();
       --lane.startable;
+      remove_pickable(q);
       --queued_;
       release(q, queue, slot, now, q.issue_group++);
       if (n > 1) rotation = (rotation + i + 1) % n;
@@ -92,6 +95,7 @@ class Scheduler {
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
   /// in one of the worker's queues, or in any queue under work_steal.
   bool may_pick(int worker, unsigned unit_mask) const noexcept {
+    if (unit_mask == kAllUnits && small_) return ((workers_that_may_pick() >> worker) & 1u) != 0;
     const auto has = [&](int queue) {
       const Queue& q = queues_[static_cast<std::size_t>(queue)];
       for (int u = 0; u < kUnits; ++u) {
@@ -110,6 +114,20 @@ class Scheduler {
       if (has(q)) return true;
     }
     return false;
+  }
+
+  /// At most 64 queues and 64 workers: then workers_that_may_pick() is exact.
+  bool small() const noexcept { return small_; }
+  /// The workers for which `may_pick(worker, kAllUnits)` holds, bit w for worker w (small()).
+  std::uint64_t workers_that_may_pick() const noexcept {
+    if (identity_) return pickable_queues_;
+    if (pickable_queues_ == 0) return 0;
+    if (steal_) return all_workers_;
+    std::uint64_t m = 0;
+    for (std::size_t w = 0; w < worker_queue_mask_.size(); ++w) {
+      m |= std::uint64_t{(pickable_queues_ & worker_queue_mask_[w]) != 0} << w;
+    }
+    return m;
   }
 
   /// Task `slot` finished. Returns the queue whose stream it freed when that made another task
@@ -170,6 +188,8 @@ class Scheduler {
   };
   struct Queue {
     std::array<Lane, kUnits> lanes;
+    std::int64_t pickable = 0;  ///< startable or released tasks, over both lanes
+    std::uint64_t bit = 0;      ///< its bit in pickable_queues_ (0 past the first 64 queues)
     std::vector<Stream> streams;
     std::int64_t issue_seq = 0;
     std::int64_t issue_group = 0;
@@ -195,6 +215,13 @@ class Scheduler {
     }
   }
   std::uint32_t pick_from(int queue, int unit, std::int64_t now);
+  // Keep pickable_queues_ in step with each queue's count of startable or released tasks.
+  void add_pickable(Queue& q) noexcept {
+    if (q.pickable++ == 0) pickable_queues_ |= q.bit;
+  }
+  void remove_pickable(Queue& q) noexcept {
+    if (--q.pickable == 0) pickable_queues_ &= ~q.bit;
+  }
   void record_start(std::int64_t now);
   int first_unit(const Queue& q, unsigned unit_mask) const;
 
@@ -209,6 +236,13 @@ class Scheduler {
   std::vector<Queue> queues_;
   std::vector<std::vector<int>> worker_queues_, queue_workers_;
   std::vector<int> worker_rotation_;
+  /// At most 64 queues and workers: bit q of pickable_queues_ says queue q has a startable or
+  /// released task, and worker_queue_mask_[w] holds the bits of worker w's queues.
+  bool small_ = false;
+  bool identity_ = false;  ///< worker w serves queue w alone and steals nothing
+  std::uint64_t all_workers_ = 0;
+  std::uint64_t pickable_queues_ = 0;
+  std::vector<std::uint64_t> worker_queue_mask_;
   std::int64_t queued_ = 0;
   std::int64_t released_total_ = 0;
   std::int64_t stolen_ = 0;

@@ -237,6 +237,39 @@ TEST(Sim, SplitPartitionGivesEachAicpuItsOwnCores) {
             std::string::npos);
 }
 
+// The dispatch step visits only the AICPUs that may take something: through bit masks up to 64
+// AICPUs and queues, by asking each AICPU beyond. Both ways, in every arrangement of queues over
+// AICPUs, every core is used and each task is issued by an AICPU that serves its queue.
+TEST(Sim, AicpusIssueTheirQueuesOnEitherSideOfSixtyFour) {
+  for (int aicpus : {3, 64, 65, 100}) {
+    Machine m = ideal(aicpus, aicpus);
+    m.cube_cores = aicpus;
+    m.partition = "split";
+    const std::int64_t rounds = 3;
+    const auto inst = synthetic("grid", 1, rounds * aicpus, 1.0);
+    // One queue per AICPU, one queue for all, two queues per AICPU, and stealing.
+    const std::vector<Schedule> schedules = {
+        Schedule{}.dispatch(round_robin(aicpus)),
+        Schedule{}.queues(1),
+        Schedule{}.queues(2 * aicpus).dispatch(round_robin(2 * aicpus)),
+        Schedule{}.queues(aicpus).dispatch(affinity(axis("t") % 2)).dispatch(work_steal()),
+    };
+    for (const Schedule& s : schedules) {
+      const SimRun r = simulate(inst, m, s);
+      const std::string what = std::to_string(aicpus) + " AICPUs, " + s.to_string();
+      EXPECT_EQ(r.stats.makespan_ns, rounds * 1000) << what;
+      ASSERT_EQ(r.log.size(), static_cast<std::size_t>(rounds * aicpus)) << what;
+      for (const TaskEvent& e : r.log) {
+        const int aicpu = (e.worker - aicpus) % aicpus;  // vector core j belongs to AICPU j % n
+        // Queue q is served by AICPU q mod n; with fewer queues than AICPUs, all serve queue 0.
+        EXPECT_EQ(s.num_queues() >= aicpus ? e.queue % aicpus : 0,
+                  s.num_queues() >= aicpus ? aicpu : e.queue)
+            << what << ", task " << e.id;
+      }
+    }
+  }
+}
+
 TEST(Sim, ColdStartsAreChargedWhenACoreSwitchesBatch) {
   Machine m = ideal(2);
   m.cold_start_axis = "b";

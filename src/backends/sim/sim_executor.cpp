@@ -660,29 +660,22 @@ class SimExecutor final : public Executor {
   void try_dispatch() {
     if (scheduler_.queued() == 0 || free_cores_ == 0) return;  // the common steady states
     const std::int64_t issued_before = in_flight_;
+    const int n = machine_.aicpus;
     for (int pass = 0; pass < 2; ++pass) {
-      const int n = machine_.aicpus;
-      for (int i = 0, a = dispatch_rotation_; i < n; ++i, a = a + 1 == n ? 0 : a + 1) {
-        while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
-          unsigned mask = 0;
-          for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
-            if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
-          }
-          if (mask == 0 || !scheduler_.may_pick(a, mask)) break;
-          const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
-          if (p.slot == kNone) {
-            if (p.wake_at >= 0) wake_at(p.wake_at);
-            break;
-          }
-          start(a, p.slot);
+      // The AICPUs look in turn from dispatch_rotation_ on. One with nothing it may take would
+      // neither issue nor ask to be woken, so only the others are visited.
+      if (scheduler_.small()) {
+        for (int i = 0; i < n; ++i) {
+          const std::uint64_t ahead =
+              rotate_right(scheduler_.workers_that_may_pick(), dispatch_rotation_, n) >> i;
+          if (ahead == 0) break;
+          i += std::countr_zero(ahead);
+          look(dispatch_rotation_ + i < n ? dispatch_rotation_ + i : dispatch_rotation_ + i - n);
         }
-        // Nothing left to issue: the other AICPUs would neither issue nor ask to be woken.
-        if (scheduler_.queued() == 0) break;
-        // A busy AICPU looks again when it is free, if it has anything to look for then (work
-        // that reaches it later brings its own instant).
-        if (aicpu_free_[static_cast<std::size_t>(a)] > now_ &&
-            scheduler_.may_pick(a, kAllUnits)) {
-          wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
+      } else {
+        for (int i = 0, a = dispatch_rotation_; i < n && scheduler_.queued() > 0; ++i) {
+          if (scheduler_.may_pick(a, kAllUnits)) look(a);
+          a = a + 1 == n ? 0 : a + 1;
         }
       }
       // The AICPU that looks first moves on after a step that issued something: a step that
@@ -698,6 +691,33 @@ class SimExecutor final : public Executor {
       }
       break;
     }
+  }
+
+  // Bit i of the result is bit (r + i) mod n of `bits` (whose bits from n up are clear).
+  static std::uint64_t rotate_right(std::uint64_t bits, int r, int n) noexcept {
+    if (r == 0) return bits;
+    const std::uint64_t below_n = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    return (bits >> r) | ((bits << (n - r)) & below_n);
+  }
+
+  // AICPU `a`, which may take something: while it is free and has a free core it may use, it
+  // issues what the scheduler core picks; busy, it looks again when it is free (work that
+  // reaches it later brings its own instant).
+  void look(int a) {
+    while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
+      unsigned mask = 0;
+      for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
+        if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
+      }
+      if (mask == 0 || !scheduler_.may_pick(a, mask)) return;
+      const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
+      if (p.slot == kNone) {
+        if (p.wake_at >= 0) wake_at(p.wake_at);
+        return;
+      }
+      start(a, p.slot);
+    }
+    if (scheduler_.may_pick(a, kAllUnits)) wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
   }
 
   void wake_at(std::int64_t t) {
