@@ -20,14 +20,14 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <cmath>
 #include <exception>
-#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "backends/sim/event_heap.hpp"
+#include "backends/sim/core_set.hpp"
+#include "backends/sim/cost_model.hpp"
+#include "backends/sim/event_queues.hpp"
 #include "engine/dispatcher.hpp"
 #include "engine/engine.hpp"
 #include "engine/kernel_call.hpp"
@@ -35,8 +35,6 @@
 #include "engine/scheduler.hpp"
 #include "engine/validation.hpp"
 #include "pto/wsp/core/error.hpp"
-#include "pto/wsp/core/expr_program.hpp"
-#include "pto/wsp/tile/cost.hpp"
 
 namespace pto::wsp::sim {
 namespace {
@@ -46,189 +44,7 @@ using engine::kNone;
 using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
-constexpr unsigned kAllUnits = (1u << engine::Scheduler::kUnits) - 1;  // every kind of core
-
-// A kernel's cost expression (Kernel::with_cost(core, ns)) resolved against one task node: the
-// task's axes by position, its parameters by index.
-class NodeCostScope final : public ExprScope {
- public:
-  NodeCostScope(const Plan& plan, const PlanNode& node, int index)
-      : plan_(plan), node_(node), index_(index) {}
-  int var_index(const VarDecl& var) override {
-    const auto& axes = node_.axis_names;
-    const auto it = std::find(axes.begin(), axes.end(), var.name);
-    if (it == axes.end()) {
-      std::string names;
-      for (const std::string& a : axes) names += (names.empty() ? "" : ", ") + a;
-      throw CompileError(fmt::format(
-          "sim: kernel '{}' (plan node {}): its cost expression reads axis '{}', which the task "
-          "does not have (its axes: {})",
-          kernel().name(), index_, var.name, names.empty() ? "none" : names));
-    }
-    return static_cast<int>(it - axes.begin());
-  }
-  int param_index(std::string_view name) override {
-    uses_params = true;
-    return cost_expr_param_index(kernel().signature(), name, "cost expression");
-  }
-  // Refused by Kernel::with_cost already.
-  int symbol_index(std::string_view name) override { return refuse(name); }
-  int slot_index(std::string_view name) override { return refuse(name); }
-  int array_index(std::string_view name) override { return refuse(name); }
-
-  bool uses_params = false;
-
- private:
-  const Kernel& kernel() const { return plan_.kernels[static_cast<std::size_t>(node_.kernel)]; }
-  int refuse(std::string_view name) const {
-    throw CompileError(
-        fmt::format("sim: kernel '{}': its cost expression reads '{}'", kernel().name(), name));
-  }
-  const Plan& plan_;
-  const PlanNode& node_;
-  int index_;
-};
-
-// Where each kernel's per-task cost comes from: a cost measured on the machine (calibration)
-// first, then the kernel's own cost expression or function, then its tile program on the
-// machine's tile cost model (the same for every task: tile shapes are static).
-class CostModel {
- public:
-  struct Cost {
-    CoreKind core;
-    std::int64_t ns;
-  };
-
-  CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_(m) {
-    for (const Kernel& k : plan.kernels) {
-      const auto it = m.kernels.find(k.name());
-      if (it != m.kernels.end()) {
-        fixed_.push_back(
-            Cost{it->second.core, static_cast<std::int64_t>(std::llround(it->second.ns))});
-      } else if (k.cost()) {
-        fixed_.push_back(std::nullopt);
-      } else if (k.tile_program()) {
-        const pto::ProgramCost c = pto::analyze_cost(*k.tile_program(), m.tile_costs);
-        fixed_.push_back(Cost{c.core, checked_ns(k, c.cycles, 0.0)});
-      } else {
-        throw CompileError(fmt::format(
-            "sim: kernel '{}' has no cost on the NPU model: write it as a tile kernel "
-            "(pto::make_tile_kernel), give it a cost function (Kernel::with_cost) or a measured "
-            "cost in the machine description (\"kernels\": {{\"{}\": {{\"core\": \"vector\", "
-            "\"ns\": ...}}}}, written by `pto-wsp calibrate`)",
-            k.name(), k.name()));
-      }
-    }
-    // Cost expressions, compiled per task node: a task's cost is then read off its payload.
-    exprs_.resize(plan.nodes.size());
-    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
-      const PlanNode& n = plan.nodes[i];
-      if (n.kind != NodeKind::Task || fixed_[static_cast<std::size_t>(n.kernel)]) continue;
-      const Kernel& k = plan.kernels[static_cast<std::size_t>(n.kernel)];
-      if (!k.cost_expr()) continue;
-      NodeCostScope scope(plan, n, static_cast<int>(i));
-      ExprProgram program = ExprProgram::compile(k.cost_expr()->ns, scope);
-      const auto& code = program.code();
-      const int param =
-          code.size() == 1 && code[0].code == ExprProgram::Code::PushParam ? code[0].index : -1;
-      exprs_[i] = NodeExpr{k.cost_expr()->core, std::move(program), scope.uses_params, param};
-    }
-  }
-
-  Cost of(const TaskRecord& t) const {
-    // A node has a compiled expression only when its kernel has no measured cost.
-    if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]) {
-      if (e->param >= 0) {  // the common `param("ns")`
-        const std::int64_t ns = t.payload.scalars[static_cast<std::size_t>(e->param)].as_int();
-        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
-      }
-      std::array<std::int64_t, kMaxCostExprParams> params;  // filled only when read
-      EvalContext ctx{t.payload.axis_values.data(), nullptr, nullptr, nullptr, nullptr};
-      if (e->uses_params) {
-        const std::size_t n_args = t.payload.scalars.size();
-        for (std::size_t i = 0; i < n_args; ++i) params[i] = t.payload.scalars[i].as_int();
-        ctx.params = params.data();
-      }
-      try {
-        const std::int64_t ns = e->program.evaluate(ctx);
-        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
-      } catch (const PtoError&) {
-        // reported below
-      }
-      // Out of range, or the expression raised: the kernel's cost() evaluates the same expression
-      // and reports it as for any cost function, naming the task.
-    }
-    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
-    if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
-    const KernelCost c = engine::call_cost(plan_, t.payload);
-    return Cost{c.core,
-                checked_ns(plan_.kernels[static_cast<std::size_t>(n.kernel)], c.cycles, c.ns)};
-  }
-
- private:
-  std::int64_t checked_ns(const Kernel& k, double cycles, double extra_ns) const {
-    const double ns = machine_.ns(cycles) + extra_ns;
-    if (!(ns >= 0.0) || ns > static_cast<double>(kMaxCostNs)) {
-      throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
-                                    k.name(), cycles, extra_ns));
-    }
-    // llround for 0 <= ns < 2^53, without the library call: the fraction is exact there.
-    const auto whole = static_cast<std::int64_t>(ns);
-    return whole + (ns - static_cast<double>(whole) >= 0.5 ? 1 : 0);
-  }
-
-  const Plan& plan_;
-  const Machine& machine_;
-  static constexpr std::int64_t kMaxCostNs = 1'000'000'000'000'000;  ///< 1e15 ns, ~11.6 days
-
-  struct NodeExpr {
-    CoreKind core;
-    ExprProgram program;
-    bool uses_params;
-    int param;  ///< the expression is this parameter alone (-1: evaluate the program)
-  };
-  std::vector<std::optional<Cost>> fixed_;      ///< by kernel: the same cost for every task
-  std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
-};
-
-// Free cores of one kind in one group, lowest id first (deterministic placement).
-class CoreSet {
- public:
-  // Adds a core (in ascending id order); returns its position, which give_back takes.
-  int add(int core) {
-    ids_.push_back(core);
-    bits_.resize((ids_.size() + 63) / 64, 0);
-    set(static_cast<int>(ids_.size()) - 1);
-    return static_cast<int>(ids_.size()) - 1;
-  }
-  bool any() const noexcept { return free_ > 0; }
-  // Takes the lowest free core; returns its id.
-  int take() {
-    for (std::size_t w = 0; w < bits_.size(); ++w) {
-      if (bits_[w] == 0) continue;
-      const int i = static_cast<int>(w * 64) + std::countr_zero(bits_[w]);
-      bits_[w] &= bits_[w] - 1;
-      --free_;
-      return ids_[static_cast<std::size_t>(i)];
-    }
-    return -1;
-  }
-  void give_back(int position) { set(position); }
-  void reset() {
-    std::fill(bits_.begin(), bits_.end(), 0);
-    free_ = 0;
-    for (std::size_t i = 0; i < ids_.size(); ++i) set(static_cast<int>(i));
-  }
-
- private:
-  void set(int i) {
-    bits_[static_cast<std::size_t>(i) / 64] |= 1ull << (i % 64);
-    ++free_;
-  }
-  std::vector<int> ids_;  // ascending
-  std::vector<std::uint64_t> bits_;
-  int free_ = 0;
-};
+constexpr unsigned kAllUnits = engine::Scheduler::kAllUnits;  // every kind of core
 
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
@@ -238,36 +54,7 @@ struct Event {
   Kind kind;
   std::uint32_t slot;
 };
-
-// A FIFO of events in key order that keeps its front's key at hand (kNever when empty): finding
-// the earliest event then reads one key per FIFO instead of probing each ring.
-class EventFifo {
- public:
-  static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
-
-  bool empty() const noexcept { return ring_.empty(); }
-  EventKey front_key() const noexcept { return front_key_; }
-  EventKey last_key() const noexcept { return last_key_; }
-  const Event& front() const noexcept { return ring_.front(); }
-  void push(const Event& e) {
-    if (ring_.empty()) front_key_ = e.key;
-    ring_.push_back(e);
-    last_key_ = e.key;
-  }
-  void pop() noexcept {
-    ring_.pop_front();
-    front_key_ = ring_.empty() ? kNever : ring_.front().key;
-  }
-  void clear() noexcept {
-    ring_.clear();
-    front_key_ = kNever;
-  }
-
- private:
-  engine::Ring<Event> ring_;
-  EventKey front_key_ = kNever;
-  EventKey last_key_ = 0;
-};
+using EventQueue = EventFifo<Event>;
 
 class SimExecutor final : public Executor {
  public:
@@ -440,7 +227,7 @@ class SimExecutor final : public Executor {
   // across AICPUs retirements nearly keep time order), and tasks of one kernel cost about the
   // same, so cores finish in about the order they started. Each kind has a FIFO for the events
   // later than every one queued there; the rest go to the heap.
-  void schedule_mostly_ordered(EventFifo& q, std::int64_t time, Event::Kind kind,
+  void schedule_mostly_ordered(EventQueue& q, std::int64_t time, Event::Kind kind,
                                std::uint32_t slot) {
     const Event e{event_key(time, next_seq_++), kind, slot};
     if (q.empty() || !(e.key < q.last_key())) {
@@ -455,12 +242,12 @@ class SimExecutor final : public Executor {
   // that event's key.
   Source earliest(EventKey& key) const {
     Source s = Source::None;
-    EventKey k = EventFifo::kNever;
+    EventKey k = EventQueue::kNever;
     if (!events_.empty()) {
       k = events_.top().key;
       s = Source::Heap;
     }
-    const auto consider = [&](const EventFifo& q, Source source) {
+    const auto consider = [&](const EventQueue& q, Source source) {
       if (q.front_key() < k) {
         k = q.front_key();
         s = source;
@@ -475,7 +262,7 @@ class SimExecutor final : public Executor {
   }
   // Removes and returns the earliest event of source `s`.
   Event take(Source s) {
-    const auto from = [](EventFifo& q) {
+    const auto from = [](EventQueue& q) {
       const Event e = q.front();
       q.pop();
       return e;
@@ -819,10 +606,10 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   EventHeap<Event> events_;
-  EventFifo arrivals_;   ///< generated tasks reaching their AICPU
-  EventFifo retires_;    ///< completions noticed by their AICPU
-  EventFifo completes_;  ///< AICPU retirements that keep time order
-  EventFifo core_ends_;  ///< tasks ending on their cores that keep time order
+  EventQueue arrivals_;   ///< generated tasks reaching their AICPU
+  EventQueue retires_;    ///< completions noticed by their AICPU
+  EventQueue completes_;  ///< AICPU retirements that keep time order
+  EventQueue core_ends_;  ///< tasks ending on their cores that keep time order
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;

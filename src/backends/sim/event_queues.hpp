@@ -1,11 +1,14 @@
 // The simulator's pending events, earliest first by a 128-bit key (time above, the order events
-// were scheduled below), so that each comparison is one branch-free compare. Pop moves the hole
-// to a leaf and sifts the last entry up from there: fewer comparisons than sifting it down from
-// the root, since it usually belongs near the bottom.
+// were scheduled below), so that each comparison is one branch-free compare: a heap for events in
+// any order, and FIFOs for the kinds of event that are scheduled in (or mostly in) time order.
+// The heap's pop moves the hole to a leaf and sifts the last entry up from there: fewer
+// comparisons than sifting it down from the root, since it usually belongs near the bottom.
 #pragma once
 
 #include <cstdint>
 #include <vector>
+
+#include "engine/ring_queue.hpp"
 
 namespace pto::wsp::sim {
 
@@ -62,6 +65,37 @@ class EventHeap {
 
   std::vector<T> heap_;  ///< [0, size_) is the heap
   std::size_t size_ = 0;
+};
+
+/// A FIFO of T in key order (T::key) that keeps its front's key at hand (kNever when empty):
+/// finding the earliest of several sources then reads one key per FIFO instead of probing rings.
+template <class T>
+class EventFifo {
+ public:
+  static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
+
+  bool empty() const noexcept { return ring_.empty(); }
+  EventKey front_key() const noexcept { return front_key_; }
+  EventKey last_key() const noexcept { return last_key_; }
+  const T& front() const noexcept { return ring_.front(); }
+  void push(const T& e) {
+    if (ring_.empty()) front_key_ = e.key;
+    ring_.push_back(e);
+    last_key_ = e.key;
+  }
+  void pop() noexcept {
+    ring_.pop_front();
+    front_key_ = ring_.empty() ? kNever : ring_.front().key;
+  }
+  void clear() noexcept {
+    ring_.clear();
+    front_key_ = kNever;
+  }
+
+ private:
+  engine::Ring<T> ring_;
+  EventKey front_key_ = kNever;
+  EventKey last_key_ = 0;
 };
 
 }  // namespace pto::wsp::sim

@@ -1,0 +1,49 @@
+// The free cores of one kind that one AICPU may issue to, as a bit set over the cores' positions:
+// a task takes the lowest-numbered free core (deterministic placement).
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <vector>
+
+namespace pto::wsp::sim {
+
+class CoreSet {
+ public:
+  // Adds a core (in ascending id order); returns its position, which give_back takes.
+  int add(int core) {
+    ids_.push_back(core);
+    bits_.resize((ids_.size() + 63) / 64, 0);
+    set(static_cast<int>(ids_.size()) - 1);
+    return static_cast<int>(ids_.size()) - 1;
+  }
+  bool any() const noexcept { return free_ > 0; }
+  // Takes the lowest free core; returns its id.
+  int take() {
+    for (std::size_t w = 0; w < bits_.size(); ++w) {
+      if (bits_[w] == 0) continue;
+      const int i = static_cast<int>(w * 64) + std::countr_zero(bits_[w]);
+      bits_[w] &= bits_[w] - 1;
+      --free_;
+      return ids_[static_cast<std::size_t>(i)];
+    }
+    return -1;
+  }
+  void give_back(int position) { set(position); }
+  void reset() {
+    std::fill(bits_.begin(), bits_.end(), 0);
+    free_ = 0;
+    for (std::size_t i = 0; i < ids_.size(); ++i) set(static_cast<int>(i));
+  }
+
+ private:
+  void set(int i) {
+    bits_[static_cast<std::size_t>(i) / 64] |= 1ull << (i % 64);
+    ++free_;
+  }
+  std::vector<int> ids_;  // ascending
+  std::vector<std::uint64_t> bits_;
+  int free_ = 0;
+};
+
+}  // namespace pto::wsp::sim

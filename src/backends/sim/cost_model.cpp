@@ -1,0 +1,105 @@
+#include "backends/sim/cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "pto/wsp/core/error.hpp"
+#include "pto/wsp/tile/cost.hpp"
+
+namespace pto::wsp::sim {
+namespace {
+
+// A kernel's cost expression (Kernel::with_cost(core, ns)) resolved against one task node: the
+// task's axes by position, its parameters by index.
+class NodeCostScope final : public ExprScope {
+ public:
+  NodeCostScope(const Plan& plan, const PlanNode& node, int index)
+      : plan_(plan), node_(node), index_(index) {}
+  int var_index(const VarDecl& var) override {
+    const auto& axes = node_.axis_names;
+    const auto it = std::find(axes.begin(), axes.end(), var.name);
+    if (it == axes.end()) {
+      std::string names;
+      for (const std::string& a : axes) names += (names.empty() ? "" : ", ") + a;
+      throw CompileError(fmt::format(
+          "sim: kernel '{}' (plan node {}): its cost expression reads axis '{}', which the task "
+          "does not have (its axes: {})",
+          kernel().name(), index_, var.name, names.empty() ? "none" : names));
+    }
+    return static_cast<int>(it - axes.begin());
+  }
+  int param_index(std::string_view name) override {
+    uses_params = true;
+    return cost_expr_param_index(kernel().signature(), name, "cost expression");
+  }
+  // Refused by Kernel::with_cost already.
+  int symbol_index(std::string_view name) override { return refuse(name); }
+  int slot_index(std::string_view name) override { return refuse(name); }
+  int array_index(std::string_view name) override { return refuse(name); }
+
+  bool uses_params = false;
+
+ private:
+  const Kernel& kernel() const { return plan_.kernels[static_cast<std::size_t>(node_.kernel)]; }
+  int refuse(std::string_view name) const {
+    throw CompileError(
+        fmt::format("sim: kernel '{}': its cost expression reads '{}'", kernel().name(), name));
+  }
+  const Plan& plan_;
+  const PlanNode& node_;
+  int index_;
+};
+
+}  // namespace
+
+CostModel::CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_(m) {
+  for (const Kernel& k : plan.kernels) {
+    const auto it = m.kernels.find(k.name());
+    if (it != m.kernels.end()) {
+      fixed_.push_back(
+          Cost{it->second.core, static_cast<std::int64_t>(std::llround(it->second.ns))});
+    } else if (k.cost()) {
+      fixed_.push_back(std::nullopt);
+    } else if (k.tile_program()) {
+      const pto::ProgramCost c = pto::analyze_cost(*k.tile_program(), m.tile_costs);
+      fixed_.push_back(Cost{c.core, checked_ns(k, c.cycles, 0.0)});
+    } else {
+      throw CompileError(fmt::format(
+          "sim: kernel '{}' has no cost on the NPU model: write it as a tile kernel "
+          "(pto::make_tile_kernel), give it a cost function (Kernel::with_cost) or a measured "
+          "cost in the machine description (\"kernels\": {{\"{}\": {{\"core\": \"vector\", "
+          "\"ns\": ...}}}}, written by `pto-wsp calibrate`)",
+          k.name(), k.name()));
+    }
+  }
+  // Cost expressions, compiled per task node: a task's cost is then read off its payload.
+  exprs_.resize(plan.nodes.size());
+  for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+    const PlanNode& n = plan.nodes[i];
+    if (n.kind != NodeKind::Task || fixed_[static_cast<std::size_t>(n.kernel)]) continue;
+    const Kernel& k = plan.kernels[static_cast<std::size_t>(n.kernel)];
+    if (!k.cost_expr()) continue;
+    NodeCostScope scope(plan, n, static_cast<int>(i));
+    ExprProgram program = ExprProgram::compile(k.cost_expr()->ns, scope);
+    const auto& code = program.code();
+    const int param =
+        code.size() == 1 && code[0].code == ExprProgram::Code::PushParam ? code[0].index : -1;
+    exprs_[i] = NodeExpr{k.cost_expr()->core, std::move(program), scope.uses_params, param};
+  }
+}
+
+std::int64_t CostModel::checked_ns(const Kernel& k, double cycles, double extra_ns) const {
+  const double ns = machine_.ns(cycles) + extra_ns;
+  if (!(ns >= 0.0) || ns > static_cast<double>(kMaxCostNs)) {
+    throw KernelError(fmt::format("sim: kernel '{}' returned a bad cost ({} cycles + {} ns)",
+                                  k.name(), cycles, extra_ns));
+  }
+  // llround for 0 <= ns < 2^53, without the library call: the fraction is exact there.
+  const auto whole = static_cast<std::int64_t>(ns);
+  return whole + (ns - static_cast<double>(whole) >= 0.5 ? 1 : 0);
+}
+
+}  // namespace pto::wsp::sim

@@ -1,0 +1,81 @@
+// The sim backend's per-task costs (docs/sim.md). `of` runs once per task, when the task becomes
+// ready, so it is inline; compiling the cost expressions happens once, in the constructor.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "engine/kernel_call.hpp"
+#include "pto/wsp/core/error.hpp"
+#include "pto/wsp/core/expr_program.hpp"
+#include "pto/wsp/sim/machine.hpp"
+#include "pto/wsp/workload/plan.hpp"
+
+namespace pto::wsp::sim {
+
+// Where each kernel's per-task cost comes from: a cost measured on the machine (calibration)
+// first, then the kernel's own cost expression or function, then its tile program on the
+// machine's tile cost model (the same for every task: tile shapes are static).
+class CostModel {
+ public:
+  struct Cost {
+    CoreKind core;
+    std::int64_t ns;
+  };
+
+  /// Raises CompileError for a kernel without any cost, or whose cost expression reads an axis
+  /// its task does not have.
+  CostModel(const Plan& plan, const Machine& m);
+
+  Cost of(const engine::TaskRecord& t) const {
+    // A node has a compiled expression only when its kernel has no measured cost.
+    if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]) {
+      if (e->param >= 0) {  // the common `param("ns")`
+        const std::int64_t ns = t.payload.scalars[static_cast<std::size_t>(e->param)].as_int();
+        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
+      }
+      std::array<std::int64_t, kMaxCostExprParams> params;  // filled only when read
+      EvalContext ctx{t.payload.axis_values.data(), nullptr, nullptr, nullptr, nullptr};
+      if (e->uses_params) {
+        const std::size_t n_args = t.payload.scalars.size();
+        for (std::size_t i = 0; i < n_args; ++i) params[i] = t.payload.scalars[i].as_int();
+        ctx.params = params.data();
+      }
+      try {
+        const std::int64_t ns = e->program.evaluate(ctx);
+        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
+      } catch (const PtoError&) {
+        // reported below
+      }
+      // Out of range, or the expression raised: the kernel's cost() evaluates the same expression
+      // and reports it as for any cost function, naming the task.
+    }
+    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
+    if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
+    const KernelCost c = engine::call_cost(plan_, t.payload);
+    return Cost{c.core,
+                checked_ns(plan_.kernels[static_cast<std::size_t>(n.kernel)], c.cycles, c.ns)};
+  }
+
+ private:
+  // The cost rounded to ns; KernelError naming the kernel when negative, NaN or too large.
+  std::int64_t checked_ns(const Kernel& k, double cycles, double extra_ns) const;
+
+  const Plan& plan_;
+  const Machine& machine_;
+  static constexpr std::int64_t kMaxCostNs = 1'000'000'000'000'000;  ///< 1e15 ns, ~11.6 days
+
+  struct NodeExpr {
+    CoreKind core;
+    ExprProgram program;
+    bool uses_params;
+    int param;  ///< the expression is this parameter alone (-1: evaluate the program)
+  };
+  std::vector<std::optional<Cost>> fixed_;      ///< by kernel: the same cost for every task
+  std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
+};
+
+}  // namespace pto::wsp::sim
