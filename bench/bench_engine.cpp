@@ -2,6 +2,7 @@
 // "executed" the moment they are ready, on the calling thread, so only the engine's work is timed.
 #include <benchmark/benchmark.h>
 
+#include "bench/drain.hpp"
 #include "bench/shapes.hpp"
 #include "engine/engine.hpp"
 
@@ -9,26 +10,6 @@ namespace {
 
 using namespace pto::wsp;
 using pto::wsp::bench::Shape;
-
-// Generates everything, completing each ready task at once; returns the number of tasks.
-std::int64_t drain(engine::Engine& e) {
-  std::vector<std::uint32_t> ready, next;
-  std::int64_t tasks = 0;
-  for (;;) {
-    e.reclaim();
-    const engine::GenerateResult r = e.generate(1024, 0, ready);
-    tasks += r.tasks;
-    while (!ready.empty()) {
-      for (std::uint32_t s : ready) {
-        e.complete(s, 0, next);
-        e.retire(s);
-      }
-      ready.swap(next);
-      next.clear();
-    }
-    if (r.exhausted) return tasks;
-  }
-}
 
 void run_shape(benchmark::State& state, Shape shape) {
   const std::int64_t n = state.range(0);
@@ -39,7 +20,7 @@ void run_shape(benchmark::State& state, Shape shape) {
   std::int64_t tasks = 0;
   for (auto _ : state) {
     e.start(values);
-    tasks += drain(e);
+    tasks += bench::drain(e, 1024);
   }
   state.SetItemsProcessed(tasks);
 }

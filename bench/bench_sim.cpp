@@ -5,6 +5,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/drain.hpp"
 #include "engine/engine.hpp"
 #include "workloads/workloads.hpp"
 
@@ -26,24 +27,10 @@ void run_engine_alone(benchmark::State& state, const workloads::Instance& inst) 
   const Plan plan = lower(inst.workload);
   const BoundValues values = bind(plan, inst.bindings);
   engine::Engine e(plan, engine::EngineOptions{8192, WindowMode::Stall, 1, nullptr, true});
-  std::vector<std::uint32_t> ready, next;
   std::int64_t tasks = 0;
   for (auto _ : state) {
     e.start(values);
-    for (bool exhausted = false; !exhausted;) {
-      e.reclaim();
-      const engine::GenerateResult r = e.generate(64, 0, ready);
-      tasks += r.tasks;
-      exhausted = r.exhausted;
-      while (!ready.empty()) {
-        for (std::uint32_t s : ready) {
-          e.complete(s, 0, next);
-          e.retire(s);
-        }
-        ready.swap(next);
-        next.clear();
-      }
-    }
+    tasks += bench::drain(e, 64);  // the simulator's host batch
   }
   state.counters["tasks/s"] =
       benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsRate);
