@@ -51,13 +51,15 @@ Scheduler::Scheduler(Engine& engine, const Schedule& schedule, int workers)
     }
   }
   small_ = nq <= 64 && workers <= 64;
-  identity_ = nq == workers && !steal_;
+  identity_ = small_ && nq == workers && !steal_;
   all_workers_ = workers >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << workers) - 1;
   worker_queue_mask_.assign(static_cast<std::size_t>(workers), 0);
+  queue_worker_mask_.assign(static_cast<std::size_t>(nq), 0);
   for (int q = 0; q < nq && small_; ++q) {
     queues_[static_cast<std::size_t>(q)].bit = std::uint64_t{1} << q;
     for (int w : queue_workers_[static_cast<std::size_t>(q)]) {
       worker_queue_mask_[static_cast<std::size_t>(w)] |= std::uint64_t{1} << q;
+      queue_worker_mask_[static_cast<std::size_t>(q)] |= std::uint64_t{1} << w;
     }
   }
   if (timing_ == TimingPolicy::Kind::RateLimit) {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <array>
+#include <bit>
+#include <cassert>
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -95,7 +97,9 @@ class Scheduler {
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
   /// in one of the worker's queues, or in any queue under work_steal.
   bool may_pick(int worker, unsigned unit_mask) const noexcept {
-    if (unit_mask == kAllUnits && small_) return ((workers_that_may_pick() >> worker) & 1u) != 0;
+    if (unit_mask == kAllUnits && small_) {  // one mask test: any kind of core will do
+      return (pickable_queues_ & (steal_ ? ~std::uint64_t{0} : worker_queue_mask_[worker])) != 0;
+    }
     const auto has = [&](int queue) {
       const Queue& q = queues_[static_cast<std::size_t>(queue)];
       for (int u = 0; u < kUnits; ++u) {
@@ -123,9 +127,9 @@ class Scheduler {
     if (identity_) return pickable_queues_;
     if (pickable_queues_ == 0) return 0;
     if (steal_) return all_workers_;
-    std::uint64_t m = 0;
-    for (std::size_t w = 0; w < worker_queue_mask_.size(); ++w) {
-      m |= std::uint64_t{(pickable_queues_ & worker_queue_mask_[w]) != 0} << w;
+    std::uint64_t m = 0;  // the workers of each queue that holds something
+    for (std::uint64_t q = pickable_queues_; q != 0; q &= q - 1) {
+      m |= queue_worker_mask_[static_cast<std::size_t>(std::countr_zero(q))];
     }
     return m;
   }
@@ -189,7 +193,7 @@ class Scheduler {
   struct Queue {
     std::array<Lane, kUnits> lanes;
     std::int64_t pickable = 0;  ///< startable or released tasks, over both lanes
-    std::uint64_t bit = 0;      ///< its bit in pickable_queues_ (0 past the first 64 queues)
+    std::uint64_t bit = 0;      ///< its bit in pickable_queues_ (0 unless small_)
     std::vector<Stream> streams;
     std::int64_t issue_seq = 0;
     std::int64_t issue_group = 0;
@@ -220,6 +224,7 @@ class Scheduler {
     if (q.pickable++ == 0) pickable_queues_ |= q.bit;
   }
   void remove_pickable(Queue& q) noexcept {
+    assert(q.pickable > 0);
     if (--q.pickable == 0) pickable_queues_ &= ~q.bit;
   }
   void record_start(std::int64_t now);
@@ -237,12 +242,13 @@ class Scheduler {
   std::vector<std::vector<int>> worker_queues_, queue_workers_;
   std::vector<int> worker_rotation_;
   /// At most 64 queues and workers: bit q of pickable_queues_ says queue q has a startable or
-  /// released task, and worker_queue_mask_[w] holds the bits of worker w's queues.
+  /// released task, worker_queue_mask_[w] holds the bits of worker w's queues and
+  /// queue_worker_mask_[q] those of queue q's workers.
   bool small_ = false;
-  bool identity_ = false;  ///< worker w serves queue w alone and steals nothing
+  bool identity_ = false;  ///< small_, and worker w serves queue w alone and steals nothing
   std::uint64_t all_workers_ = 0;
   std::uint64_t pickable_queues_ = 0;
-  std::vector<std::uint64_t> worker_queue_mask_;
+  std::vector<std::uint64_t> worker_queue_mask_, queue_worker_mask_;
   std::int64_t queued_ = 0;
   std::int64_t released_total_ = 0;
   std::int64_t stolen_ = 0;

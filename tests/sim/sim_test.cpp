@@ -238,8 +238,9 @@ TEST(Sim, SplitPartitionGivesEachAicpuItsOwnCores) {
 }
 
 // The dispatch step visits only the AICPUs that may take something: through bit masks up to 64
-// AICPUs and queues, by asking each AICPU beyond. Both ways, in every arrangement of queues over
-// AICPUs, every core is used and each task is issued by an AICPU that serves its queue.
+// AICPUs and queues, by asking each AICPU beyond. Both ways, with one queue per AICPU, one for
+// all, two per AICPU and stealing, every core is used and each task is issued by an AICPU that
+// serves its queue (or, stolen, by the thief that released it).
 TEST(Sim, AicpusIssueTheirQueuesOnEitherSideOfSixtyFour) {
   for (int aicpus : {3, 64, 65, 100}) {
     Machine m = ideal(aicpus, aicpus);
@@ -247,25 +248,47 @@ TEST(Sim, AicpusIssueTheirQueuesOnEitherSideOfSixtyFour) {
     m.partition = "split";
     const std::int64_t rounds = 3;
     const auto inst = synthetic("grid", 1, rounds * aicpus, 1.0);
-    // One queue per AICPU, one queue for all, two queues per AICPU, and stealing.
-    const std::vector<Schedule> schedules = {
-        Schedule{}.dispatch(round_robin(aicpus)),
-        Schedule{}.queues(1),
-        Schedule{}.queues(2 * aicpus).dispatch(round_robin(2 * aicpus)),
-        Schedule{}.queues(aicpus).dispatch(affinity(axis("t") % 2)).dispatch(work_steal()),
-    };
-    for (const Schedule& s : schedules) {
+    const Schedule steal = Schedule{}.queues(aicpus).dispatch(work_steal(axis("t") % 2));
+    for (const Schedule& s :
+         {Schedule{}.dispatch(round_robin(aicpus)), Schedule{}.queues(1),
+          Schedule{}.queues(2 * aicpus).dispatch(round_robin(2 * aicpus)), steal}) {
       const SimRun r = simulate(inst, m, s);
       const std::string what = std::to_string(aicpus) + " AICPUs, " + s.to_string();
       EXPECT_EQ(r.stats.makespan_ns, rounds * 1000) << what;
       ASSERT_EQ(r.log.size(), static_cast<std::size_t>(rounds * aicpus)) << what;
+      if (s.dispatch_policy().kind == DispatchPolicy::Kind::WorkSteal) {
+        EXPECT_GT(r.stats.stolen, 0) << what;  // all homes are queues 0 and 1
+      }
       for (const TaskEvent& e : r.log) {
         const int aicpu = (e.worker - aicpus) % aicpus;  // vector core j belongs to AICPU j % n
-        // Queue q is served by AICPU q mod n; with fewer queues than AICPUs, all serve queue 0.
-        EXPECT_EQ(s.num_queues() >= aicpus ? e.queue % aicpus : 0,
-                  s.num_queues() >= aicpus ? aicpu : e.queue)
-            << what << ", task " << e.id;
+        if (s.num_queues() == 1) {
+          EXPECT_EQ(e.queue, 0) << what << ", task " << e.id;
+        } else {  // queue q is served by AICPU q mod n
+          EXPECT_EQ(e.queue % aicpus, aicpu) << what << ", task " << e.id;
+        }
       }
+    }
+  }
+}
+
+// The order in which AICPUs look at an instant: in turn from the first, which moves on by one
+// after each instant that issued a task. With every AICPU sharing one queue and owning its cores,
+// it shows in where each task runs: task k*n + j goes to AICPU (k + j) mod n at the k-th instant,
+// on that AICPU's k-th core. Checked on both sides of 64 AICPUs (masks, then asking each AICPU).
+TEST(Sim, AicpusTakeTurnsInRotationOnEitherSideOfSixtyFour) {
+  for (int n : {3, 64, 65, 100}) {
+    Machine m = ideal(3 * n, n);
+    m.cube_cores = n;
+    m.partition = "split";
+    m.aicpu_dispatch_ns = 10;  // each AICPU issues one task per instant
+    const int rounds = 3;
+    const SimRun r = simulate(synthetic("grid", 1, rounds * n, 1.0), m, Schedule{}.queues(1));
+    ASSERT_EQ(r.log.size(), static_cast<std::size_t>(rounds * n));
+    for (const TaskEvent& e : r.log) {
+      const int k = static_cast<int>(e.id) / n, j = static_cast<int>(e.id) % n;
+      const int aicpu = (k + j) % n;
+      EXPECT_EQ(e.worker, n + aicpu + k * n) << n << " AICPUs, task " << e.id;
+      EXPECT_EQ(e.start_ns, (k + 1) * 10) << n << " AICPUs, task " << e.id;
     }
   }
 }

@@ -1,7 +1,9 @@
-// The free cores of one kind that one AICPU may issue to, as a bit set over the cores' positions:
-// a task takes the lowest-numbered free core (deterministic placement).
+// The free cores of one kind in one group (every core when AICPUs share the cores, an AICPU's own
+// when they are split), as a bit set over the cores' positions: a task takes the lowest-numbered
+// free core (deterministic placement).
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <vector>

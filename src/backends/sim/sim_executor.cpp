@@ -54,7 +54,7 @@ struct Event {
   Kind kind;
   std::uint32_t slot;
 };
-using EventQueue = EventFifo<Event>;
+using Fifo = EventFifo<Event>;  // one kind of event, in time order
 
 class SimExecutor final : public Executor {
  public:
@@ -227,8 +227,7 @@ class SimExecutor final : public Executor {
   // across AICPUs retirements nearly keep time order), and tasks of one kernel cost about the
   // same, so cores finish in about the order they started. Each kind has a FIFO for the events
   // later than every one queued there; the rest go to the heap.
-  void schedule_mostly_ordered(EventQueue& q, std::int64_t time, Event::Kind kind,
-                               std::uint32_t slot) {
+  void schedule_mostly_ordered(Fifo& q, std::int64_t time, Event::Kind kind, std::uint32_t slot) {
     const Event e{event_key(time, next_seq_++), kind, slot};
     if (q.empty() || !(e.key < q.last_key())) {
       q.push(e);
@@ -242,12 +241,12 @@ class SimExecutor final : public Executor {
   // that event's key.
   Source earliest(EventKey& key) const {
     Source s = Source::None;
-    EventKey k = EventQueue::kNever;
+    EventKey k = Fifo::kNever;
     if (!events_.empty()) {
       k = events_.top().key;
       s = Source::Heap;
     }
-    const auto consider = [&](const EventQueue& q, Source source) {
+    const auto consider = [&](const Fifo& q, Source source) {
       if (q.front_key() < k) {
         k = q.front_key();
         s = source;
@@ -262,7 +261,7 @@ class SimExecutor final : public Executor {
   }
   // Removes and returns the earliest event of source `s`.
   Event take(Source s) {
-    const auto from = [](EventQueue& q) {
+    const auto from = [](Fifo& q) {
       const Event e = q.front();
       q.pop();
       return e;
@@ -452,12 +451,16 @@ class SimExecutor final : public Executor {
       // The AICPUs look in turn from dispatch_rotation_ on. One with nothing it may take would
       // neither issue nor ask to be woken, so only the others are visited.
       if (scheduler_.small()) {
-        for (int i = 0; i < n; ++i) {
+        // Bit i of `ahead`: the AICPU i places after the first may take something. What one
+        // AICPU issues can only leave the others less to take, so the set is read again after
+        // each and the walk goes on past the last one visited.
+        for (int next = 0; next < n;) {
           const std::uint64_t ahead =
-              rotate_right(scheduler_.workers_that_may_pick(), dispatch_rotation_, n) >> i;
+              rotate_right(scheduler_.workers_that_may_pick(), dispatch_rotation_, n) >> next;
           if (ahead == 0) break;
-          i += std::countr_zero(ahead);
+          const int i = next + std::countr_zero(ahead);
           look(dispatch_rotation_ + i < n ? dispatch_rotation_ + i : dispatch_rotation_ + i - n);
+          next = i + 1;
         }
       } else {
         for (int i = 0, a = dispatch_rotation_; i < n && scheduler_.queued() > 0; ++i) {
@@ -606,10 +609,10 @@ class SimExecutor final : public Executor {
   std::vector<Flight> flights_;     ///< by slot
   std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
   EventHeap<Event> events_;
-  EventQueue arrivals_;   ///< generated tasks reaching their AICPU
-  EventQueue retires_;    ///< completions noticed by their AICPU
-  EventQueue completes_;  ///< AICPU retirements that keep time order
-  EventQueue core_ends_;  ///< tasks ending on their cores that keep time order
+  Fifo arrivals_;   ///< generated tasks reaching their AICPU
+  Fifo retires_;    ///< completions noticed by their AICPU
+  Fifo completes_;  ///< AICPU retirements that keep time order
+  Fifo core_ends_;  ///< tasks ending on their cores that keep time order
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
