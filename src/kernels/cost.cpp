@@ -116,6 +116,10 @@ ProgramCost analyze_cost(const TileProgram& p, const TileCostModel& m) {
   cost.per_instr.reserve(p.body().size());
   for (const Instr& in : p.body()) {
     const double c = instr_cycles(p, in, m);
+    if (in.op == OpCode::Load)
+      cost.gm_bytes += static_cast<double>(p.values()[static_cast<std::size_t>(in.result)].bytes());
+    if (in.op == OpCode::Store)
+      cost.gm_bytes += static_cast<double>(p.values()[static_cast<std::size_t>(in.a)].bytes());
     cost.per_instr.push_back(c);
     cost.cycles += c;
   }

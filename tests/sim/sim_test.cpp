@@ -331,7 +331,8 @@ TEST(Sim, TileAttentionIsCostedFromItsTilePrograms) {
   workloads::AttentionOptions options;
   options.tile_kernels = true;
   const auto inst = workloads::attention(options);
-  const Machine m = Machine::defaults();
+  Machine m = Machine::defaults();
+  m.hbm_bytes_per_ns = 0;  // no queueing for the shared HBM (tests/tile: TasksQueueForTheSharedHbm)
   CompileOptions o;
   o.target = "sim";
   o.machine = m;
@@ -526,6 +527,18 @@ TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
                    "field 'host_to_aicpu_ns'");
   EXPECT_THROW_MSG(Machine::from_json(with("partition", "\"mixed\"")), CompileError,
                    "field 'partition'", "\"shared\" or \"split\"");
+  EXPECT_THROW_MSG(Machine::from_json(with("hbm_bytes_per_ns", "-1")), CompileError,
+                   "field 'hbm_bytes_per_ns' must be at least 0 (0: not modelled), got -1");
+  EXPECT_THROW_MSG(Machine::from_json(with("hbm_bytes_per_ns", "\"fast\"")), CompileError,
+                   "field 'hbm_bytes_per_ns' must be a number");
+  EXPECT_EQ(Machine::from_json(with("hbm_bytes_per_ns", "0")).hbm_bytes_per_ns, 0.0);
+  {  // optional: descriptions written before it existed keep the default
+    std::string old = Machine::defaults().to_json();  // keys sorted: this one is not the last
+    const auto line = old.rfind('\n', old.find("\"hbm_bytes_per_ns\""));
+    old.erase(line, old.find('\n', line + 1) - line);
+    ASSERT_EQ(old.find("hbm"), std::string::npos);
+    EXPECT_EQ(Machine::from_json(old).hbm_bytes_per_ns, 1600.0);
+  }
   EXPECT_THROW_MSG(Machine::from_json(R"({"name": "x"})"), CompileError,
                    "field 'clock_ghz' is missing");
   std::string unknown = Machine::defaults().to_json();

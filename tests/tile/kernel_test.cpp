@@ -245,6 +245,40 @@ TEST(TileKernels, TheSimCostsTileKernelsFromTheirPrograms) {
   }
 }
 
+// Global memory is one first-come-first-served server of Machine::hbm_bytes_per_ns: with many
+// cores streaming at once, the k-th task to start ends (k + 1) transfers' worth of HBM time after
+// the start, when that is later than its own cost (which moves its bytes at its core's bandwidth).
+TEST(TileKernels, TasksQueueForTheSharedHbm) {
+  const std::vector<Library> libs = library();
+  const Library& l = libs.front();  // softmax: one tile in, one out
+  const Case c = l.make(l.native, 100);  // 7 tasks
+  const ProgramCost cost = analyze_cost(*l.program, Machine{}.tile_costs);
+  ASSERT_EQ(cost.gm_bytes, 2.0 * kBlock * 128 * 4);  // f32 [kBlock x 128], loaded and stored
+  const auto ns = [](double x) { return static_cast<std::int64_t>(std::llround(x)); };
+  // Not modelled; so slow that the HBM sets the pace (7 transfers of 1 µs); faster than any core.
+  for (double hbm : {0.0, 16.0, 4000.0}) {
+    SCOPED_TRACE(hbm);
+    Machine m = ideal(7);  // every task starts at 0, in generation order
+    m.hbm_bytes_per_ns = hbm;
+    const std::int64_t per_task = ns(m.ns(cost.cycles));
+    const std::int64_t own = ns(cost.gm_bytes / (m.tile_costs.gm_bytes_per_cycle * m.clock_ghz));
+    CompileOptions o;
+    o.target = "sim";
+    o.machine = m;
+    o.record_tasks = true;
+    Program p = compile(c.workload, o);
+    p.execute(bind(c));
+    p.synchronize();
+    ASSERT_EQ(p.task_log().size(), 7u);
+    for (const TaskEvent& e : p.task_log()) {
+      ASSERT_EQ(e.start_ns, 0);
+      const std::int64_t through_hbm =
+          hbm > 0 ? (static_cast<std::int64_t>(e.id) + 1) * ns(cost.gm_bytes / hbm) : 0;
+      EXPECT_EQ(e.end_ns, per_task + std::max<std::int64_t>(0, through_hbm - own)) << e.id;
+    }
+  }
+}
+
 TEST(TileKernels, AnExplicitCostFunctionTakesPrecedence) {
   const Kernel k = lib::softmax(kBlock, 128).with_cost([](const TaskArgs&) {
     return KernelCost{CoreKind::Vector, 0, 1000};

@@ -226,6 +226,7 @@ int calibrate(const RunFlags& f, const std::string& out, int runs) {
   m.partition = "split";
   m.host_to_aicpu_ns = m.host_to_core_ns = m.aicpu_to_core_ns = m.completion_poll_ns = 0;
   m.host_task_ns = 0;
+  m.hbm_bytes_per_ns = 0;  // measured costs include whatever memory contention there was
   // Every kernel on the "vector" cores: on this host a worker thread runs any kernel, matmul or
   // not, so the host has one kind of core (the cube cores of the description stay idle).
   for (const auto& [name, tc] : kernels) {

@@ -57,6 +57,7 @@ class NodeCostScope final : public ExprScope {
 
 CostModel::CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_(m) {
   for (const Kernel& k : plan.kernels) {
+    gm_bytes_.push_back(0.0);
     const auto it = m.kernels.find(k.name());
     if (it != m.kernels.end()) {
       fixed_.push_back(
@@ -66,6 +67,8 @@ CostModel::CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_
     } else if (k.tile_program()) {
       const pto::ProgramCost c = pto::analyze_cost(*k.tile_program(), m.tile_costs);
       fixed_.push_back(Cost{c.core, checked_ns(k, c.cycles, 0.0)});
+      gm_bytes_.back() = c.gm_bytes;
+      moves_gm_bytes_ = moves_gm_bytes_ || c.gm_bytes > 0;
     } else {
       throw CompileError(fmt::format(
           "sim: kernel '{}' has no cost on the NPU model: write it as a tile kernel "

@@ -30,6 +30,11 @@ class CostModel {
   /// its task does not have.
   CostModel(const Plan& plan, const Machine& m);
 
+  /// Whether any kernel's cost says how many bytes it moves to and from global memory (those
+  /// costed from tile programs), and how many a task of kernel `kernel` moves (else 0).
+  bool moves_gm_bytes() const noexcept { return moves_gm_bytes_; }
+  double gm_bytes(int kernel) const noexcept { return gm_bytes_[static_cast<std::size_t>(kernel)]; }
+
   Cost of(const engine::TaskRecord& t) const {
     // A node has a compiled expression only when its kernel has no measured cost.
     if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]) {
@@ -74,7 +79,9 @@ class CostModel {
     bool uses_params;
     int param;  ///< the expression is this parameter alone (-1: evaluate the program)
   };
-  std::vector<std::optional<Cost>> fixed_;      ///< by kernel: the same cost for every task
+  std::vector<std::optional<Cost>> fixed_;  ///< by kernel: the same cost for every task
+  std::vector<double> gm_bytes_;            ///< by kernel: global-memory bytes per task
+  bool moves_gm_bytes_ = false;
   std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
 };
 

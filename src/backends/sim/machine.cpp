@@ -1,6 +1,7 @@
 // Machine descriptions: strict JSON parsing (every field named in errors) and writing.
 #include "pto/wsp/sim/machine.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -151,6 +152,7 @@ Machine Machine::from_json(std::string_view text, std::string_view where) {
   m.host_task_ns = r.integer("host_task_ns");
   m.cold_start_axis = r.text("cold_start_axis", false);
   if (j.contains("cold_start_ns")) m.cold_start_ns = r.integer("cold_start_ns");
+  if (j.contains("hbm_bytes_per_ns")) m.hbm_bytes_per_ns = r.number("hbm_bytes_per_ns");
   const json& kernels = r.field("kernels", false);
   if (!kernels.is_null()) {
     if (!kernels.is_object()) r.fail("kernels", "must be an object of kernel name -> cost");
@@ -198,6 +200,10 @@ void Machine::validate(std::string_view where) const {
                                   "({} AICPUs, {} cube, {} vector)",
                                   aicpus, cube_cores, vector_cores));
   }
+  if (!(std::isfinite(hbm_bytes_per_ns) && hbm_bytes_per_ns >= 0.0)) {
+    fail("hbm_bytes_per_ns",
+         fmt::format("must be at least 0 (0: not modelled), got {}", hbm_bytes_per_ns));
+  }
   for (const auto& [kernel, c] : kernels) {
     if (!(c.ns >= 0.0)) {
       fail(fmt::format("kernels.{}.ns", kernel), fmt::format("must be at least 0, got {}", c.ns));
@@ -226,7 +232,8 @@ std::string Machine::to_json() const {
             {"aicpu_dispatch_ns", aicpu_dispatch_ns},
             {"aicpu_complete_ns", aicpu_complete_ns},
             {"completion_poll_ns", completion_poll_ns},
-            {"host_task_ns", host_task_ns}};
+            {"host_task_ns", host_task_ns},
+            {"hbm_bytes_per_ns", hbm_bytes_per_ns}};
   if (!cold_start_axis.empty()) {
     j["cold_start_axis"] = cold_start_axis;
     j["cold_start_ns"] = cold_start_ns;

@@ -20,6 +20,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <exception>
 #include <thread>
 
@@ -74,6 +75,8 @@ class SimExecutor final : public Executor {
     options_.threads = machine_.cube_cores + machine_.vector_cores;
     // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
     split_ = machine_.partition == "split";  // the one place the string is read
+    hbm_shared_ = machine_.hbm_bytes_per_ns > 0 && costs_.moves_gm_bytes();
+    core_gm_bytes_per_ns_ = machine_.tile_costs.gm_bytes_per_cycle * machine_.clock_ghz;
     const int groups = split_ ? machine_.aicpus : 1;
     free_.resize(static_cast<std::size_t>(groups));
     const int cores = machine_.cube_cores + machine_.vector_cores;
@@ -308,6 +311,7 @@ class SimExecutor final : public Executor {
     stalls_ = stall_ns_ = 0;
     stall_since_ = -1;
     critical_path_ = last_end_ = 0;
+    hbm_free_ = 0;
     dispatch_rotation_ = 0;
     dispatch_pending_at_ = -1;
   }
@@ -540,9 +544,23 @@ class SimExecutor final : public Executor {
     f.aicpu = aicpu;
     f.start = now_ + machine_.aicpu_dispatch_ns + machine_.aicpu_to_core_ns;
     f.end = f.start + cold + cost_[slot];
+    if (hbm_shared_) f.end += hbm_wait(t, f.start + cold);
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
     schedule_mostly_ordered(core_ends_, f.end, Event::CoreDone, slot);
+  }
+
+  // Global memory as one first-come-first-served server of hbm_bytes_per_ns: a task's bytes hold
+  // it for bytes / bandwidth from when the task starts (or when the HBM frees up). The task's
+  // cost already moves them at its own core's bandwidth; it ends later by however much later its
+  // transfer through the shared HBM ends.
+  std::int64_t hbm_wait(const TaskRecord& t, std::int64_t begin) {
+    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
+    const double bytes = costs_.gm_bytes(n.kernel);
+    if (bytes <= 0) return 0;
+    const auto ns = [](double x) { return static_cast<std::int64_t>(std::llround(x)); };
+    hbm_free_ = std::max(hbm_free_, begin) + ns(bytes / machine_.hbm_bytes_per_ns);
+    return std::max<std::int64_t>(0, hbm_free_ - (begin + ns(bytes / core_gm_bytes_per_ns_)));
   }
 
   void on_core_done(std::uint32_t slot) {
@@ -603,11 +621,14 @@ class SimExecutor final : public Executor {
 
   std::vector<Core> cores_;
   int free_cores_ = 0;
-  bool split_ = false;  ///< cores partitioned among AICPUs (Machine::partition == "split")
-  std::vector<CoreSetPair> free_;   ///< per group: free cores of each kind
-  std::vector<int> cold_axis_;      ///< per plan node: index of the cold-start axis
-  std::vector<Flight> flights_;     ///< by slot
-  std::vector<std::int64_t> cost_;  ///< by slot: the task's cost in ns
+  bool split_ = false;       ///< cores partitioned among AICPUs (Machine::partition == "split")
+  bool hbm_shared_ = false;  ///< tasks queue for the HBM (some kernel moves bytes)
+  double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
+  std::int64_t hbm_free_ = 0;        ///< when the HBM has served every transfer so far
+  std::vector<CoreSetPair> free_;    ///< per group: free cores of each kind
+  std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
+  std::vector<Flight> flights_;      ///< by slot
+  std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns
   EventHeap<Event> events_;
   Fifo arrivals_;   ///< generated tasks reaching their AICPU
   Fifo retires_;    ///< completions noticed by their AICPU

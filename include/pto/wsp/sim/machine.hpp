@@ -41,6 +41,10 @@ struct Machine {
   /// Empty axis: no cold starts.
   std::string cold_start_axis;
   std::int64_t cold_start_ns = 0;
+  /// Global memory (HBM) bandwidth shared by all cores, bytes per ns (1600: the 910B's 1.6 TB/s).
+  /// Tile kernels' loads and stores queue for it; 0: not modelled (each core then moves data at
+  /// its own `tile_costs.gm_bytes_per_cycle`, whatever the others do). Optional in a description.
+  double hbm_bytes_per_ns = 1600;
   /// What tile ops cost on this machine's cores: the cost of tile kernels (docs/tile.md).
   /// Optional in a description (defaults then); when present every field must be.
   pto::TileCostModel tile_costs;

@@ -33,7 +33,8 @@ double instr_cycles(const TileProgram& program, const Instr& instr, const TileCo
 struct ProgramCost {
   wsp::CoreKind core = wsp::CoreKind::Vector;  ///< cube when the program uses matmul
   double cycles = 0;                           ///< sum over the body (no overlap inside a task)
-  std::vector<double> per_instr;               ///< cycles by instruction
+  double gm_bytes = 0;  ///< bytes its loads and stores move between global memory and the core
+  std::vector<double> per_instr;  ///< cycles by instruction
 };
 ProgramCost analyze_cost(const TileProgram& program, const TileCostModel& model);
 
