@@ -36,6 +36,7 @@ std::vector<StatRow> stat_rows(const ProgramStats& s) {
       {"window high water", fmt::to_string(s.window_high_water)},
       {"critical path", ms(s.critical_path_ns)},
       {"stolen", fmt::to_string(s.stolen)},
+      {"memory wait", ms(s.memory_wait_ns)},
       {"helper chunks", fmt::to_string(s.helper_chunks)},
   };
 }
@@ -70,6 +71,7 @@ void append_stats_json(Buffer& out, const ProgramStats& s) {
   integer("window_high_water", s.window_high_water);
   integer("critical_path_ns", s.critical_path_ns);
   integer("stolen", s.stolen);
+  integer("memory_wait_ns", s.memory_wait_ns);
   key("workers");
   out.push_back('[');
   for (std::size_t w = 0; w < s.workers.size(); ++w) {

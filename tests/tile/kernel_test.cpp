@@ -250,7 +250,7 @@ TEST(TileKernels, TheSimCostsTileKernelsFromTheirPrograms) {
 // the start, when that is later than its own cost (which moves its bytes at its core's bandwidth).
 TEST(TileKernels, TasksQueueForTheSharedHbm) {
   const std::vector<Library> libs = library();
-  const Library& l = libs.front();  // softmax: one tile in, one out
+  const Library& l = libs.front();       // softmax: one tile in, one out
   const Case c = l.make(l.native, 100);  // 7 tasks
   const ProgramCost cost = analyze_cost(*l.program, Machine{}.tile_costs);
   ASSERT_EQ(cost.gm_bytes, 2.0 * kBlock * 128 * 4);  // f32 [kBlock x 128], loaded and stored
@@ -270,11 +270,18 @@ TEST(TileKernels, TasksQueueForTheSharedHbm) {
     p.execute(bind(c));
     p.synchronize();
     ASSERT_EQ(p.task_log().size(), 7u);
+    std::int64_t waited = 0;
     for (const TaskEvent& e : p.task_log()) {
       ASSERT_EQ(e.start_ns, 0);
       const std::int64_t through_hbm =
           hbm > 0 ? (static_cast<std::int64_t>(e.id) + 1) * ns(cost.gm_bytes / hbm) : 0;
-      EXPECT_EQ(e.end_ns, per_task + std::max<std::int64_t>(0, through_hbm - own)) << e.id;
+      const std::int64_t wait = std::max<std::int64_t>(0, through_hbm - own);
+      EXPECT_EQ(e.end_ns, per_task + wait) << e.id;
+      waited += wait;
+    }
+    EXPECT_EQ(p.stats().memory_wait_ns, waited);
+    if (hbm == 16.0) {
+      EXPECT_GT(waited, 0);
     }
   }
 }

@@ -43,6 +43,7 @@ ProgramStats sample_stats() {
   s.window_high_water = 4;
   s.critical_path_ns = 6'000;
   s.stolen = 1;
+  s.memory_wait_ns = 70;
   s.workers = {{2, 5'000, 5.0 / 9.0, {0, 2}, "", ""}, {2, 4'000, 4.0 / 9.0, {1}, "", ""}};
   return s;
 }
@@ -387,13 +388,14 @@ TEST(ProgramStatsFormat, JsonHasEveryField) {
   EXPECT_EQ(j.at("window_high_water"), 4);
   EXPECT_EQ(j.at("critical_path_ns"), 6'000);
   EXPECT_EQ(j.at("stolen"), 1);
+  EXPECT_EQ(j.at("memory_wait_ns"), 70);
   ASSERT_EQ(j.at("workers").size(), 2u);
   EXPECT_EQ(j.at("workers")[0].at("tasks"), 2);
   EXPECT_EQ(j.at("workers")[0].at("busy_ns"), 5'000);
   EXPECT_DOUBLE_EQ(j.at("workers")[0].at("utilisation").get<double>(), 5.0 / 9.0);
   EXPECT_EQ(j.at("workers")[0].at("queues"), (json{0, 2}));
   EXPECT_EQ(j.at("workers")[1].at("queues"), (json{1}));
-  EXPECT_EQ(j.size(), 17u) << "a field was added: print it here too";
+  EXPECT_EQ(j.size(), 18u) << "a field was added: print it here too";
 }
 
 TEST(ProgramStatsFormat, JsonWritesNonFiniteRatiosAsNull) {
@@ -421,7 +423,8 @@ TEST(ProgramStatsFormat, TextHasOneLinePerQuantityAndPerWorker) {
   EXPECT_NE(text.find("worker 1  queues 1    tasks 2  busy 0.004 ms  util 44.4%"),
             std::string::npos)
       << text;
-  EXPECT_EQ(count(text, "\n"), 16u + 2u - 1u);  // 16 quantities, 2 workers, no final newline
+  EXPECT_NE(text.find("memory wait 0.000 ms\n"), std::string::npos);
+  EXPECT_EQ(count(text, "\n"), 17u + 2u - 1u);  // 17 quantities, 2 workers, no final newline
   EXPECT_NE(text.back(), '\n');
 }
 

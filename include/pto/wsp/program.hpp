@@ -73,6 +73,9 @@ struct ProgramStats {
   /// The longest chain of dependent tasks (structural and data), summed kernel time.
   std::int64_t critical_path_ns = 0;
   std::int64_t stolen = 0;  ///< tasks run by a queue other than their home queue
+  /// sim: how much longer tasks ran because they queued for the shared HBM (Machine::
+  /// hbm_bytes_per_ns), summed over tasks; 0 on cpu, where it is part of the kernels' time.
+  std::int64_t memory_wait_ns = 0;
   int queues = 1;
   std::vector<WorkerStats> workers;
   /// A table, one line per quantity and one per worker.

@@ -163,6 +163,7 @@ class SimExecutor final : public Executor {
     s.window_high_water = high_water_;
     s.critical_path_ns = critical_path_;
     s.stolen = scheduler_.stolen();
+    s.memory_wait_ns = memory_wait_ns_;
     for (std::int64_t b : aicpu_busy_ns_) s.scheduling_ns += b;
     s.scheduling_ns_per_task =
         s.tasks > 0 ? static_cast<double>(s.scheduling_ns) / static_cast<double>(s.tasks) : 0.0;
@@ -311,7 +312,7 @@ class SimExecutor final : public Executor {
     stalls_ = stall_ns_ = 0;
     stall_since_ = -1;
     critical_path_ = last_end_ = 0;
-    hbm_free_ = 0;
+    hbm_free_ = memory_wait_ns_ = 0;
     dispatch_rotation_ = 0;
     dispatch_pending_at_ = -1;
   }
@@ -544,7 +545,11 @@ class SimExecutor final : public Executor {
     f.aicpu = aicpu;
     f.start = now_ + machine_.aicpu_dispatch_ns + machine_.aicpu_to_core_ns;
     f.end = f.start + cold + cost_[slot];
-    if (hbm_shared_) f.end += hbm_wait(t, f.start + cold);
+    if (hbm_shared_) {
+      const std::int64_t wait = hbm_wait(t, f.start + cold);
+      f.end += wait;
+      memory_wait_ns_ += wait;
+    }
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
     schedule_mostly_ordered(core_ends_, f.end, Event::CoreDone, slot);
@@ -625,6 +630,7 @@ class SimExecutor final : public Executor {
   bool hbm_shared_ = false;  ///< tasks queue for the HBM (some kernel moves bytes)
   double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
   std::int64_t hbm_free_ = 0;        ///< when the HBM has served every transfer so far
+  std::int64_t memory_wait_ns_ = 0;  ///< summed over tasks: their waits for the HBM
   std::vector<CoreSetPair> free_;    ///< per group: free cores of each kind
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
