@@ -528,7 +528,8 @@ TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
   EXPECT_THROW_MSG(Machine::from_json(with("partition", "\"mixed\"")), CompileError,
                    "field 'partition'", "\"shared\" or \"split\"");
   EXPECT_THROW_MSG(Machine::from_json(with("hbm_bytes_per_ns", "-1")), CompileError,
-                   "field 'hbm_bytes_per_ns' must be at least 0 (0: not modelled), got -1");
+                   "field 'hbm_bytes_per_ns' must be finite and at least 0 (0: not modelled), "
+                   "got -1");
   EXPECT_THROW_MSG(Machine::from_json(with("hbm_bytes_per_ns", "\"fast\"")), CompileError,
                    "field 'hbm_bytes_per_ns' must be a number");
   EXPECT_EQ(Machine::from_json(with("hbm_bytes_per_ns", "0")).hbm_bytes_per_ns, 0.0);
@@ -573,6 +574,13 @@ TEST(Sim, MachineDescriptionsRoundTripAndBadOnesNameTheField) {
                    "4 AICPUs, 24 cube, 3 vector");
   EXPECT_THROW_MSG(Machine::from_json(few.to_json(), "m.json"), CompileError,
                    "m.json: field 'partition'", "at least one core of each kind per AICPU");
+  Machine no_hbm = Machine::defaults();
+  for (double bad : {std::nan(""), HUGE_VAL}) {
+    no_hbm.hbm_bytes_per_ns = bad;
+    in_code.machine = no_hbm;
+    EXPECT_THROW_MSG(compile(inst.workload, in_code), CompileError, "field 'hbm_bytes_per_ns'",
+                     "must be finite and at least 0");
+  }
   Machine late = Machine::defaults();
   late.aicpu_complete_ns = -5;
   in_code.machine = late;

@@ -10,6 +10,7 @@
 #include "pto/wsp/tile/cost.hpp"
 #include "pto/wsp/tile/library.hpp"
 #include "pto/wsp/wsp.hpp"
+#include "support/expect_error.hpp"
 
 namespace pto {
 namespace {
@@ -245,23 +246,37 @@ TEST(TileKernels, TheSimCostsTileKernelsFromTheirPrograms) {
   }
 }
 
-// Global memory is one first-come-first-served server of Machine::hbm_bytes_per_ns: with many
-// cores streaming at once, the k-th task to start ends (k + 1) transfers' worth of HBM time after
-// the start, when that is later than its own cost (which moves its bytes at its core's bandwidth).
+// Global memory is one first-come-first-served server of Machine::hbm_bytes_per_ns, taken in
+// the order tasks start: a task's transfer ends at max(HBM free, its start) + bytes / bandwidth,
+// and the task ends that much after its own cost moved the bytes (its start, cold start and
+// bytes at its core's bandwidth), if later. Checked for tasks that start together, one after
+// another (the HBM queues, or idles between them) and with cold starts.
 TEST(TileKernels, TasksQueueForTheSharedHbm) {
   const std::vector<Library> libs = library();
   const Library& l = libs.front();       // softmax: one tile in, one out
   const Case c = l.make(l.native, 100);  // 7 tasks
   const ProgramCost cost = analyze_cost(*l.program, Machine{}.tile_costs);
   ASSERT_EQ(cost.gm_bytes, 2.0 * kBlock * 128 * 4);  // f32 [kBlock x 128], loaded and stored
-  const auto ns = [](double x) { return static_cast<std::int64_t>(std::llround(x)); };
-  // Not modelled; so slow that the HBM sets the pace (7 transfers of 1 µs); faster than any core.
-  for (double hbm : {0.0, 16.0, 4000.0}) {
-    SCOPED_TRACE(hbm);
-    Machine m = ideal(7);  // every task starts at 0, in generation order
-    m.hbm_bytes_per_ns = hbm;
-    const std::int64_t per_task = ns(m.ns(cost.cycles));
-    const std::int64_t own = ns(cost.gm_bytes / (m.tile_costs.gm_bytes_per_cycle * m.clock_ghz));
+  struct Setup {
+    double hbm;
+    std::int64_t dispatch_ns, cold_ns;
+  };
+  // Not modelled; together at 16 B/ns (the HBM sets the pace: 1 µs a transfer); faster than a
+  // core; issued 500 ns apart (queueing) and 2 µs apart (the HBM idles); cold starts of 3 µs,
+  // which the transfers overlap.
+  for (const Setup& s : {Setup{0, 0, 0}, Setup{16, 0, 0}, Setup{4000, 0, 0}, Setup{16, 500, 0},
+                         Setup{16, 2000, 0}, Setup{16, 0, 3000}}) {
+    SCOPED_TRACE(::testing::Message() << s.hbm << " B/ns, dispatch " << s.dispatch_ns
+                                      << " ns, cold " << s.cold_ns << " ns");
+    Machine m = ideal(7);  // one AICPU: task k is issued k-th
+    m.hbm_bytes_per_ns = s.hbm;
+    m.aicpu_dispatch_ns = s.dispatch_ns;
+    if (s.cold_ns > 0) {
+      m.cold_start_axis = "blk";  // every task is a core's first: all cold
+      m.cold_start_ns = s.cold_ns;
+    }
+    const auto per_task = static_cast<std::int64_t>(std::llround(m.ns(cost.cycles)));
+    const double own = cost.gm_bytes / (m.tile_costs.gm_bytes_per_cycle * m.clock_ghz);
     CompileOptions o;
     o.target = "sim";
     o.machine = m;
@@ -270,20 +285,37 @@ TEST(TileKernels, TasksQueueForTheSharedHbm) {
     p.execute(bind(c));
     p.synchronize();
     ASSERT_EQ(p.task_log().size(), 7u);
+    double hbm_free = 0;
     std::int64_t waited = 0;
     for (const TaskEvent& e : p.task_log()) {
-      ASSERT_EQ(e.start_ns, 0);
-      const std::int64_t through_hbm =
-          hbm > 0 ? (static_cast<std::int64_t>(e.id) + 1) * ns(cost.gm_bytes / hbm) : 0;
-      const std::int64_t wait = std::max<std::int64_t>(0, through_hbm - own);
-      EXPECT_EQ(e.end_ns, per_task + wait) << e.id;
+      const std::int64_t start = (static_cast<std::int64_t>(e.id) + 1) * s.dispatch_ns;
+      ASSERT_EQ(e.start_ns, start) << e.id;
+      std::int64_t wait = 0;
+      if (s.hbm > 0) {
+        hbm_free = std::max(hbm_free, static_cast<double>(start)) + cost.gm_bytes / s.hbm;
+        const double own_end = static_cast<double>(start + s.cold_ns) + own;
+        wait = hbm_free > own_end ? std::llround(hbm_free - own_end) : 0;
+      }
+      EXPECT_EQ(e.end_ns, start + s.cold_ns + per_task + wait) << e.id;
       waited += wait;
     }
     EXPECT_EQ(p.stats().memory_wait_ns, waited);
-    if (hbm == 16.0) {
+    if (s.hbm == 16 && s.cold_ns == 0) {
       EXPECT_GT(waited, 0);
     }
   }
+}
+
+TEST(TileKernels, AnHbmTooSlowForSimulatedTimeIsRefusedNamingTheKernel) {
+  const std::vector<Library> libs = library();
+  const Case c = libs.front().make(libs.front().native, 100);
+  Machine m = ideal(2);
+  m.hbm_bytes_per_ns = 1e-12;  // 16 KiB would take 1.6e16 ns
+  CompileOptions o;
+  o.target = "sim";
+  o.machine = m;
+  EXPECT_THROW_MSG(compile(c.workload, o), CompileError, "kernel 'softmax'",
+                   "field 'hbm_bytes_per_ns'", "beyond simulated time");
 }
 
 TEST(TileKernels, AnExplicitCostFunctionTakesPrecedence) {
@@ -299,6 +331,15 @@ TEST(TileKernels, AnExplicitCostFunctionTakesPrecedence) {
   p.execute(bind(c));
   p.synchronize();
   EXPECT_EQ(p.stats().makespan_ns, 2000);
+  // Its cost is the function's alone: it moves no bytes through the shared HBM, however slow.
+  Machine crowded = ideal(32);
+  crowded.hbm_bytes_per_ns = 1;
+  o.machine = crowded;
+  Program q = compile(c.workload, o);
+  q.execute(bind(c));
+  q.synchronize();
+  EXPECT_EQ(q.stats().makespan_ns, 1000);
+  EXPECT_EQ(q.stats().memory_wait_ns, 0);
 }
 
 TEST(TileKernels, LargeMatmulsGiveTheSameResultsOnManyThreads) {

@@ -202,7 +202,7 @@ void Machine::validate(std::string_view where) const {
   }
   if (!(std::isfinite(hbm_bytes_per_ns) && hbm_bytes_per_ns >= 0.0)) {
     fail("hbm_bytes_per_ns",
-         fmt::format("must be at least 0 (0: not modelled), got {}", hbm_bytes_per_ns));
+         fmt::format("must be finite and at least 0 (0: not modelled), got {}", hbm_bytes_per_ns));
   }
   for (const auto& [kernel, c] : kernels) {
     if (!(c.ns >= 0.0)) {

@@ -76,6 +76,17 @@ class SimExecutor final : public Executor {
     // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
     split_ = machine_.partition == "split";  // the one place the string is read
     hbm_shared_ = machine_.hbm_bytes_per_ns > 0 && costs_.moves_gm_bytes();
+    for (std::size_t k = 0; hbm_shared_ && k < plan_.kernels.size(); ++k) {
+      // As for costs: a transfer must fit simulated time (1e15 ns, ~11.6 days).
+      const double transfer_ns = costs_.gm_bytes(static_cast<int>(k)) / machine_.hbm_bytes_per_ns;
+      if (!(transfer_ns <= 1e15)) {
+        throw CompileError(fmt::format(
+            "sim: kernel '{}' moves {} bytes, {} ns through the HBM at field 'hbm_bytes_per_ns' "
+            "= {} bytes/ns: beyond simulated time (1e15 ns)",
+            plan_.kernels[k].name(), costs_.gm_bytes(static_cast<int>(k)), transfer_ns,
+            machine_.hbm_bytes_per_ns));
+      }
+    }
     core_gm_bytes_per_ns_ = machine_.tile_costs.gm_bytes_per_cycle * machine_.clock_ghz;
     const int groups = split_ ? machine_.aicpus : 1;
     free_.resize(static_cast<std::size_t>(groups));
@@ -312,7 +323,8 @@ class SimExecutor final : public Executor {
     stalls_ = stall_ns_ = 0;
     stall_since_ = -1;
     critical_path_ = last_end_ = 0;
-    hbm_free_ = memory_wait_ns_ = 0;
+    hbm_free_ = 0;
+    memory_wait_ns_ = 0;
     dispatch_rotation_ = 0;
     dispatch_pending_at_ = -1;
   }
@@ -546,7 +558,7 @@ class SimExecutor final : public Executor {
     f.start = now_ + machine_.aicpu_dispatch_ns + machine_.aicpu_to_core_ns;
     f.end = f.start + cold + cost_[slot];
     if (hbm_shared_) {
-      const std::int64_t wait = hbm_wait(t, f.start + cold);
+      const std::int64_t wait = hbm_wait(t, f.start, cold);
       f.end += wait;
       memory_wait_ns_ += wait;
     }
@@ -556,16 +568,18 @@ class SimExecutor final : public Executor {
   }
 
   // Global memory as one first-come-first-served server of hbm_bytes_per_ns: a task's bytes hold
-  // it for bytes / bandwidth from when the task starts (or when the HBM frees up). The task's
-  // cost already moves them at its own core's bandwidth; it ends later by however much later its
-  // transfer through the shared HBM ends.
-  std::int64_t hbm_wait(const TaskRecord& t, std::int64_t begin) {
+  // it for bytes / bandwidth from the task's start (or from when the HBM frees up). Starts come in
+  // time order, so the queue is in start order. The task's cost already moves the bytes at its
+  // own core's bandwidth (after its cold start, if any); it ends later by however much later its
+  // transfer through the shared HBM ends. The HBM's clock is kept exact (a double, not rounded
+  // per transfer, so small transfers still add up); only the wait is rounded to ns.
+  std::int64_t hbm_wait(const TaskRecord& t, std::int64_t start, std::int64_t cold) {
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
     const double bytes = costs_.gm_bytes(n.kernel);
     if (bytes <= 0) return 0;
-    const auto ns = [](double x) { return static_cast<std::int64_t>(std::llround(x)); };
-    hbm_free_ = std::max(hbm_free_, begin) + ns(bytes / machine_.hbm_bytes_per_ns);
-    return std::max<std::int64_t>(0, hbm_free_ - (begin + ns(bytes / core_gm_bytes_per_ns_)));
+    hbm_free_ = std::max(hbm_free_, static_cast<double>(start)) + bytes / machine_.hbm_bytes_per_ns;
+    const double own_end = static_cast<double>(start + cold) + bytes / core_gm_bytes_per_ns_;
+    return hbm_free_ > own_end ? static_cast<std::int64_t>(std::llround(hbm_free_ - own_end)) : 0;
   }
 
   void on_core_done(std::uint32_t slot) {
@@ -629,7 +643,7 @@ class SimExecutor final : public Executor {
   bool split_ = false;       ///< cores partitioned among AICPUs (Machine::partition == "split")
   bool hbm_shared_ = false;  ///< tasks queue for the HBM (some kernel moves bytes)
   double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
-  std::int64_t hbm_free_ = 0;        ///< when the HBM has served every transfer so far
+  double hbm_free_ = 0;              ///< when the HBM has served every transfer so far (ns)
   std::int64_t memory_wait_ns_ = 0;  ///< summed over tasks: their waits for the HBM
   std::vector<CoreSetPair> free_;    ///< per group: free cores of each kind
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis

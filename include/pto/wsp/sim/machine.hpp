@@ -53,16 +53,16 @@ struct Machine {
 
   /// The default machine: 1 host + 4 AICPU + 24 cube + 48 vector cores, 910B-class figures.
   static Machine defaults() { return Machine{}; }
-  /// Parses a description. Every field above must be present except cold_start_*, tile_costs
-  /// and kernels;
-  /// unknown keys, wrong types, counts < 1, negative times or clock ≤ 0 raise CompileError naming
-  /// the field (and `where`, e.g. the file).
+  /// Parses a description. Every field above must be present except cold_start_*,
+  /// hbm_bytes_per_ns, tile_costs and kernels;
+  /// unknown keys, wrong types, counts < 1, negative times or bandwidth, or clock ≤ 0 raise
+  /// CompileError naming the field (and `where`, e.g. the file).
   static Machine from_json(std::string_view text, std::string_view where = "machine description");
   static Machine load(const std::string& path);
   /// Checks a machine built in code as `from_json` checks a description (counts ≥ 1, times ≥ 0,
-  /// clock > 0, a known partition with at least one core of each kind per AICPU when split,
-  /// measured costs ≥ 0); raises CompileError naming `where` and the field. The sim backend calls
-  /// it on CompileOptions::machine.
+  /// clock > 0, a finite HBM bandwidth ≥ 0, a known partition with at least one core of each kind
+  /// per AICPU when split, measured costs ≥ 0); raises CompileError naming `where` and the field.
+  /// The sim backend calls it on CompileOptions::machine.
   void validate(std::string_view where) const;
   std::string to_json() const;
   /// Nanoseconds of `cycles` at this machine's clock.
