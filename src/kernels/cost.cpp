@@ -57,6 +57,13 @@ double vector_cycles(Decomposition d, double reps, const TileCostModel& m) {
          reps * (d.simple + d.transcendental * m.transcendental_cycles);
 }
 
+// Bytes an instruction moves between global memory and the core: its tile, for a load or store.
+double gm_bytes(const TileProgram& p, const Instr& in) {
+  if (in.op != OpCode::Load && in.op != OpCode::Store) return 0.0;
+  const int v = in.op == OpCode::Load ? in.result : in.a;
+  return static_cast<double>(p.values()[static_cast<std::size_t>(v)].bytes());
+}
+
 double ceil_div(int a, int b) {
   return std::ceil(static_cast<double>(a) / b);
 }
@@ -67,10 +74,8 @@ double instr_cycles(const TileProgram& p, const Instr& in, const TileCostModel& 
   const auto type = [&](int v) { return p.values()[static_cast<std::size_t>(v)]; };
   switch (in.op) {
     case OpCode::Load:
-    case OpCode::Store: {
-      const TileType t = type(in.op == OpCode::Load ? in.result : in.a);
-      return m.gm_latency_cycles + static_cast<double>(t.bytes()) / m.gm_bytes_per_cycle;
-    }
+    case OpCode::Store:
+      return m.gm_latency_cycles + gm_bytes(p, in) / m.gm_bytes_per_cycle;
     case OpCode::MatMul: {
       const TileType a = type(in.a), r = type(in.result);
       const int k = in.flag_a ? a.rows : a.cols;
@@ -116,10 +121,7 @@ ProgramCost analyze_cost(const TileProgram& p, const TileCostModel& m) {
   cost.per_instr.reserve(p.body().size());
   for (const Instr& in : p.body()) {
     const double c = instr_cycles(p, in, m);
-    if (in.op == OpCode::Load)
-      cost.gm_bytes += static_cast<double>(p.values()[static_cast<std::size_t>(in.result)].bytes());
-    if (in.op == OpCode::Store)
-      cost.gm_bytes += static_cast<double>(p.values()[static_cast<std::size_t>(in.a)].bytes());
+    cost.gm_bytes += gm_bytes(p, in);
     cost.per_instr.push_back(c);
     cost.cycles += c;
   }

@@ -69,6 +69,14 @@ CostModel::CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_
       fixed_.push_back(Cost{c.core, checked_ns(k, c.cycles, 0.0)});
       gm_bytes_.back() = c.gm_bytes;
       moves_gm_bytes_ = moves_gm_bytes_ || c.gm_bytes > 0;
+      // As for costs: a transfer through the shared HBM must fit simulated time.
+      const double transfer_ns = m.hbm_bytes_per_ns > 0 ? c.gm_bytes / m.hbm_bytes_per_ns : 0.0;
+      if (!(transfer_ns <= static_cast<double>(kMaxCostNs))) {
+        throw CompileError(fmt::format(
+            "sim: kernel '{}' moves {} bytes, {} ns through the HBM at field 'hbm_bytes_per_ns' "
+            "= {} bytes/ns: beyond simulated time (1e15 ns)",
+            k.name(), c.gm_bytes, transfer_ns, m.hbm_bytes_per_ns));
+      }
     } else {
       throw CompileError(fmt::format(
           "sim: kernel '{}' has no cost on the NPU model: write it as a tile kernel "

@@ -26,8 +26,8 @@ class CostModel {
     std::int64_t ns;
   };
 
-  /// Raises CompileError for a kernel without any cost, or whose cost expression reads an axis
-  /// its task does not have.
+  /// Raises CompileError for a kernel without any cost, whose cost expression reads an axis its
+  /// task does not have, or whose transfer through the machine's HBM would outlast simulated time.
   CostModel(const Plan& plan, const Machine& m);
 
   /// Whether any kernel's cost says how many bytes it moves to and from global memory (those

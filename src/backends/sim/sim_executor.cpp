@@ -76,17 +76,6 @@ class SimExecutor final : public Executor {
     // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
     split_ = machine_.partition == "split";  // the one place the string is read
     hbm_shared_ = machine_.hbm_bytes_per_ns > 0 && costs_.moves_gm_bytes();
-    for (std::size_t k = 0; hbm_shared_ && k < plan_.kernels.size(); ++k) {
-      // As for costs: a transfer must fit simulated time (1e15 ns, ~11.6 days).
-      const double transfer_ns = costs_.gm_bytes(static_cast<int>(k)) / machine_.hbm_bytes_per_ns;
-      if (!(transfer_ns <= 1e15)) {
-        throw CompileError(fmt::format(
-            "sim: kernel '{}' moves {} bytes, {} ns through the HBM at field 'hbm_bytes_per_ns' "
-            "= {} bytes/ns: beyond simulated time (1e15 ns)",
-            plan_.kernels[k].name(), costs_.gm_bytes(static_cast<int>(k)), transfer_ns,
-            machine_.hbm_bytes_per_ns));
-      }
-    }
     core_gm_bytes_per_ns_ = machine_.tile_costs.gm_bytes_per_cycle * machine_.clock_ghz;
     const int groups = split_ ? machine_.aicpus : 1;
     free_.resize(static_cast<std::size_t>(groups));
