@@ -46,4 +46,8 @@ run synthetic --shape grid --tasks 4096
 run synthetic --shape chain --tasks 512
 run synthetic --shape layers --tasks 2048 --window 100
 run synthetic --shape imbalanced --tasks 2048 --dispatch work_steal
+# Core-bound: every vector core busy while the cube cores idle, tasks queued behind them.
+run synthetic --shape grid --tasks 4096 --cost-us 40
+run synthetic --shape layers --tasks 2048 --cost-us 40 --queues 3 --dispatch work_steal
+run attention --tile-kernels --timing rate_limit:2000 --window 256
 (cd "$out" && cat t*.json s*.json | md5sum | cut -d' ' -f1)

@@ -84,6 +84,8 @@ void Scheduler::start() {
   std::fill(worker_rotation_.begin(), worker_rotation_.end(), 0);
   queued_ = released_total_ = stolen_ = 0;
   pickable_queues_ = 0;
+  pickable_tasks_ = {};
+  pickable_units_ = 0;
   startable_counter_ = 0;
   rate_head_ = rate_count_ = 0;
 }
@@ -106,7 +108,7 @@ void Scheduler::make_startable(Queue& q, std::uint32_t slot) {
       break;
   }
   ++lane.startable;
-  add_pickable(q);
+  add_pickable(q, t.unit);
 }
 
 std::uint32_t Scheduler::take_startable(Queue& q, int unit) {
@@ -139,7 +141,7 @@ std::uint32_t Scheduler::take_startable(Queue& q, int unit) {
     }
   }
   --lane.startable;
-  remove_pickable(q);
+  remove_pickable(q, unit);
   return slot;
 }
 
@@ -172,13 +174,13 @@ std::uint32_t Scheduler::pick_from(int queue, int unit, std::int64_t now) {
         const std::uint32_t s = take_startable(q, unit);
         release(q, queue, s, now, group);
         lane.released.push_back(s);
-        add_pickable(q);
+        add_pickable(q, unit);
       }
       released_total_ += n_;
     }
     const std::uint32_t s = lane.released.front();
     lane.released.pop_front();
-    remove_pickable(q);
+    remove_pickable(q, unit);
     --released_total_;
     return s;
   }
@@ -319,7 +321,7 @@ bool Scheduler::flush(std::int64_t now) {
         const std::uint32_t s = take_startable(q, unit);
         release(q, queue, s, now, group);
         lane.released.push_back(s);
-        add_pickable(q);
+        add_pickable(q, unit);
         ++released_total_;
       }
       any = true;

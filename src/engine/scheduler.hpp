@@ -44,7 +44,7 @@ class Scheduler {
     t.startable_seq = startable_counter_++;
     lane.fifo.push_back(slot);
     ++lane.startable;
-    add_pickable(q);
+    add_pickable(q, t.unit);
     return t.home_queue;
   }
 
@@ -75,7 +75,7 @@ class Scheduler {
       const std::uint32_t slot = lane.fifo.front();
       lane.fifo.pop_front();
       --lane.startable;
-      remove_pickable(q);
+      remove_pickable(q, take_cube ? 1 : 0);
       --queued_;
       release(q, queue, slot, now, q.issue_group++);
       if (n > 1) rotation = (rotation + i + 1) % n;
@@ -119,6 +119,10 @@ class Scheduler {
     }
     return false;
   }
+
+  /// The kinds of core (bit u for unit u) that some startable or released task needs, in any
+  /// queue: a backend with no free core of these kinds has nothing to ask any worker.
+  unsigned pickable_units() const noexcept { return pickable_units_; }
 
   /// At most 64 queues and 64 workers: then workers_that_may_pick() is exact.
   bool small() const noexcept { return small_; }
@@ -219,13 +223,19 @@ class Scheduler {
     }
   }
   std::uint32_t pick_from(int queue, int unit, std::int64_t now);
-  // Keep pickable_queues_ in step with each queue's count of startable or released tasks.
-  void add_pickable(Queue& q) noexcept {
+  // Keep pickable_queues_ in step with each queue's count of startable or released tasks, and
+  // pickable_units_ with the count of those that need each kind of core.
+  void add_pickable(Queue& q, int unit) noexcept {
     if (q.pickable++ == 0) pickable_queues_ |= q.bit;
+    ++pickable_tasks_[static_cast<std::size_t>(unit)];
+    pickable_units_ |= 1u << unit;
   }
-  void remove_pickable(Queue& q) noexcept {
+  void remove_pickable(Queue& q, int unit) noexcept {
     assert(q.pickable > 0);
     if (--q.pickable == 0) pickable_queues_ &= ~q.bit;
+    // Branch-free: when queues run nearly empty the count reaches 0 about as often as not.
+    const bool none = --pickable_tasks_[static_cast<std::size_t>(unit)] == 0;
+    pickable_units_ &= ~(static_cast<unsigned>(none) << unit);
   }
   void record_start(std::int64_t now);
   int first_unit(const Queue& q, unsigned unit_mask) const;
@@ -248,6 +258,8 @@ class Scheduler {
   bool identity_ = false;  ///< small_, and worker w serves queue w alone and steals nothing
   std::uint64_t all_workers_ = 0;
   std::uint64_t pickable_queues_ = 0;
+  std::array<std::int64_t, kUnits> pickable_tasks_{};  ///< startable or released, by unit
+  unsigned pickable_units_ = 0;                        ///< bit u: pickable_tasks_[u] > 0
   std::vector<std::uint64_t> worker_queue_mask_, queue_worker_mask_;
   std::int64_t queued_ = 0;
   std::int64_t released_total_ = 0;

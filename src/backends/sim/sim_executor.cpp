@@ -45,7 +45,6 @@ using engine::kNone;
 using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
-constexpr unsigned kAllUnits = engine::Scheduler::kAllUnits;  // every kind of core
 
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
@@ -303,7 +302,8 @@ class SimExecutor final : public Executor {
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
     }
-    free_cores_ = static_cast<int>(cores_.size());
+    free_by_kind_ = {machine_.vector_cores, machine_.cube_cores};
+    free_units_ = engine::Scheduler::kAllUnits;  // descriptions have at least one of each
     aicpu_free_.assign(static_cast<std::size_t>(machine_.aicpus), machine_.host_to_core_ns);
     aicpu_busy_ns_.assign(static_cast<std::size_t>(machine_.aicpus), 0);
     host_free_ = host_busy_ns_ = 0;
@@ -449,13 +449,27 @@ class SimExecutor final : public Executor {
 
   CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
 
+  // The kinds of core (bit u for CoreKind u) that some task waits for and some core is free for.
+  unsigned usable_units() const noexcept { return free_units_ & scheduler_.pickable_units(); }
+  // The kinds of core with a free core in AICPU a's group.
+  unsigned free_units_of(int a) {
+    if (!split_) return free_units_;
+    unsigned mask = 0;
+    for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
+      if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
+    }
+    return mask;
+  }
+
   void try_dispatch() {
-    if (scheduler_.queued() == 0 || free_cores_ == 0) return;  // the common steady states
+    // The common steady states: nothing to start, or every core a waiting task needs is busy
+    // (a core-bound machine, whose other kind of core may well idle).
+    if (usable_units() == 0) return;
     const std::int64_t issued_before = in_flight_;
     const int n = machine_.aicpus;
     for (int pass = 0; pass < 2; ++pass) {
-      // The AICPUs look in turn from dispatch_rotation_ on. One with nothing it may take would
-      // neither issue nor ask to be woken, so only the others are visited.
+      // The AICPUs look in turn from dispatch_rotation_ on. One with nothing it may take on a
+      // free core would neither issue nor ask to be woken, so only the others are visited.
       if (scheduler_.small()) {
         // Bit i of `ahead`: the AICPU i places after the first may take something. What one
         // AICPU issues can only leave the others less to take, so the set is read again after
@@ -469,8 +483,8 @@ class SimExecutor final : public Executor {
           next = i + 1;
         }
       } else {
-        for (int i = 0, a = dispatch_rotation_; i < n && scheduler_.queued() > 0; ++i) {
-          if (scheduler_.may_pick(a, kAllUnits)) look(a);
+        for (int i = 0, a = dispatch_rotation_; i < n && usable_units() != 0; ++i) {
+          if (scheduler_.may_pick(a, usable_units())) look(a);
           a = a + 1 == n ? 0 : a + 1;
         }
       }
@@ -497,14 +511,12 @@ class SimExecutor final : public Executor {
   }
 
   // AICPU `a`, which may take something: while it is free and has a free core it may use, it
-  // issues what the scheduler core picks; busy, it looks again when it is free (work that
-  // reaches it later brings its own instant).
+  // issues what the scheduler core picks. Busy, it looks again when it is free, if it has
+  // something for a free core now: work that reaches it later brings its own instant, and so
+  // does a core that frees up later.
   void look(int a) {
     while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
-      unsigned mask = 0;
-      for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
-        if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
-      }
+      const unsigned mask = free_units_of(a);
       if (mask == 0 || !scheduler_.may_pick(a, mask)) return;
       const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
       if (p.slot == kNone) {
@@ -513,7 +525,10 @@ class SimExecutor final : public Executor {
       }
       start(a, p.slot);
     }
-    if (scheduler_.may_pick(a, kAllUnits)) wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
+    const unsigned mask = free_units_of(a);
+    if (mask != 0 && scheduler_.may_pick(a, mask)) {
+      wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
+    }
   }
 
   void wake_at(std::int64_t t) {
@@ -527,7 +542,7 @@ class SimExecutor final : public Executor {
   void start(int aicpu, std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
     const int core = free_of(aicpu)[t.unit].take();
-    --free_cores_;
+    if (--free_by_kind_[t.unit] == 0) free_units_ &= ~(1u << t.unit);
     Core& c = cores_[static_cast<std::size_t>(core)];
     std::int64_t cold = 0;
     if (!cold_axis_.empty()) {
@@ -577,7 +592,9 @@ class SimExecutor final : public Executor {
     c.busy_ns += f.end - f.start;
     ++c.tasks;
     free_of(f.aicpu)[static_cast<std::size_t>(c.kind)].give_back(c.position);
-    ++free_cores_;
+    if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
+      free_units_ |= 1u << static_cast<unsigned>(c.kind);
+    }
     last_end_ = std::max(last_end_, f.end);
     // The issuing AICPU notices the completion after the poll delay (free to dispatch meanwhile)
     // and then retires the task.
@@ -628,7 +645,8 @@ class SimExecutor final : public Executor {
   BoundValues values_;
 
   std::vector<Core> cores_;
-  int free_cores_ = 0;
+  std::array<int, 2> free_by_kind_{};  ///< free cores of each CoreKind, over all groups
+  unsigned free_units_ = 0;            ///< bit u: free_by_kind_[u] > 0
   bool split_ = false;       ///< cores partitioned among AICPUs (Machine::partition == "split")
   bool hbm_shared_ = false;  ///< tasks queue for the HBM (some kernel moves bytes)
   double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
