@@ -474,7 +474,7 @@ class SimExecutor final : public Executor {
         // Bit i of `ahead`: the AICPU i places after the first may take something. What one
         // AICPU issues can only leave the others less to take, so the set is read again after
         // each and the walk goes on past the last one visited.
-        for (int next = 0; next < n;) {
+        for (int next = 0; next < n && usable_units() != 0;) {
           const std::uint64_t ahead =
               rotate_right(scheduler_.workers_that_may_pick(), dispatch_rotation_, n) >> next;
           if (ahead == 0) break;
@@ -516,7 +516,7 @@ class SimExecutor final : public Executor {
   // does a core that frees up later.
   void look(int a) {
     while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
-      const unsigned mask = free_units_of(a);
+      const unsigned mask = free_units_of(a) & scheduler_.pickable_units();
       if (mask == 0 || !scheduler_.may_pick(a, mask)) return;
       const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
       if (p.slot == kNone) {
@@ -525,7 +525,7 @@ class SimExecutor final : public Executor {
       }
       start(a, p.slot);
     }
-    const unsigned mask = free_units_of(a);
+    const unsigned mask = free_units_of(a) & scheduler_.pickable_units();
     if (mask != 0 && scheduler_.may_pick(a, mask)) {
       wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
     }
