@@ -134,7 +134,9 @@ void run_attention_dag(benchmark::State& state, std::int64_t tile_ns, const char
 }
 
 // 2 us tiles: the host (250 ns a task) is the bottleneck, ~10 chains in flight, cores mostly idle.
-void BM_SimAttentionDag(benchmark::State& state) { run_attention_dag(state, 2000, ""); }
+void BM_SimAttentionDag(benchmark::State& state) {
+  run_attention_dag(state, 2000, "");
+}
 BENCHMARK(BM_SimAttentionDag)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // 20 us tiles: the 48 vector cores are the bottleneck (the cube cores idle), the 8192-task window
