@@ -109,9 +109,9 @@ Tensor Tensor::from_root(std::shared_ptr<const RootLayout> root) {
   Tensor t;
   t.rank_ = root->rank;
   for (int d = 0; d < t.rank_; ++d) {
-    t.shape_[d] = root->shape[d];
-    t.root_dim_[d] = d;
-    t.root_step_[d] = 1;
+    t.dims_[d].size = root->shape[d];
+    t.dims_[d].root_dim = d;
+    t.dims_[d].root_step = 1;
   }
   t.root_ = std::move(root);
   return t;
@@ -196,54 +196,55 @@ void Tensor::check_element_type(DType requested) const {
 
 std::int64_t Tensor::size(int dim) const {
   check_dim(dim, "Tensor::size");
-  return shape_[dim];
+  return dims_[dim].size;
 }
 
 std::int64_t Tensor::stride(int dim) const {
   check_dim(dim, "Tensor::stride");
-  return root_->strides[root_dim_[dim]] * root_step_[dim];
+  return root_->strides[dims_[dim].root_dim] * dims_[dim].root_step;
 }
 
 Shape Tensor::strides() const {
   Shape out(rank_);
-  for (int d = 0; d < rank_; ++d) out[d] = root_->strides[root_dim_[d]] * root_step_[d];
+  for (int d = 0; d < rank_; ++d) out[d] = root_->strides[dims_[d].root_dim] * dims_[d].root_step;
   return out;
 }
 
 std::int64_t Tensor::numel() const noexcept {
   if (!defined()) return 0;
   std::int64_t n = 1;
-  for (int d = 0; d < rank_; ++d) n *= shape_[d];
+  for (int d = 0; d < rank_; ++d) n *= dims_[d].size;
   return n;
 }
 
 bool Tensor::is_contiguous() const noexcept {
   std::int64_t expected = 1;
   for (int d = rank_ - 1; d >= 0; --d) {
-    if (shape_[d] != 1 && root_->strides[root_dim_[d]] * root_step_[d] != expected) return false;
-    expected *= shape_[d];
+    if (dims_[d].size != 1 && root_->strides[dims_[d].root_dim] * dims_[d].root_step != expected)
+      return false;
+    expected *= dims_[d].size;
   }
   return true;
 }
 
 void Tensor::select_in_place(int dim, std::int64_t index) {
   check_dim(dim, "Tensor::select");
-  if (index < 0 || index >= shape_[dim]) {
+  if (index < 0 || index >= dims_[dim].size) {
     throw CompileError(fmt::format("view {}[{}] on dimension {}: index {} is outside [0, {})",
-                                   type_string(), index, dim, index, shape_[dim]));
+                                   type_string(), index, dim, index, dims_[dim].size));
   }
-  root_start_[root_dim_[dim]] += index * root_step_[dim];
+  dims_[dims_[dim].root_dim].root_start += index * dims_[dim].root_step;
   for (int d = dim; d + 1 < rank_; ++d) {
-    shape_[d] = shape_[d + 1];
-    root_dim_[d] = root_dim_[d + 1];
-    root_step_[d] = root_step_[d + 1];
+    dims_[d].size = dims_[d + 1].size;
+    dims_[d].root_dim = dims_[d + 1].root_dim;
+    dims_[d].root_step = dims_[d + 1].root_step;
   }
   --rank_;
 }
 
 Tensor::SelectEffect Tensor::select_effect(int dim) const {
   check_dim(dim, "Tensor::select");
-  return SelectEffect{static_cast<int>(root_dim_[dim]), root_step_[dim], shape_[dim]};
+  return SelectEffect{static_cast<int>(dims_[dim].root_dim), dims_[dim].root_step, dims_[dim].size};
 }
 
 void Tensor::slice_in_place(int dim, std::int64_t begin, std::int64_t end, std::int64_t step) {
@@ -252,22 +253,22 @@ void Tensor::slice_in_place(int dim, std::int64_t begin, std::int64_t end, std::
     throw CompileError(fmt::format("view {}.slice({}, {}, {}, {}): step must be positive",
                                    type_string(), dim, begin, end, step));
   }
-  if (begin < 0 || end > shape_[dim] || begin > end) {
+  if (begin < 0 || end > dims_[dim].size || begin > end) {
     throw CompileError(
         fmt::format("view {}.slice({}, {}) on dimension {}: range is outside [0, {}] or reversed",
-                    type_string(), begin, end, dim, shape_[dim]));
+                    type_string(), begin, end, dim, dims_[dim].size));
   }
   const std::int64_t count = end == begin ? 0 : 1 + (end - begin - 1) / step;
   // A step beyond the range keeps one element; its size no longer matters, so cap it.
   const std::int64_t effective_step = count <= 1 ? 1 : step;
   std::int64_t new_step = 0;
-  if (__builtin_mul_overflow(root_step_[dim], effective_step, &new_step)) {
+  if (__builtin_mul_overflow(dims_[dim].root_step, effective_step, &new_step)) {
     throw CompileError(fmt::format("view {}.slice({}, {}, {}, {}): the step overflows 64 bits",
                                    type_string(), dim, begin, end, step));
   }
-  root_start_[root_dim_[dim]] += begin * root_step_[dim];
-  shape_[dim] = count;
-  root_step_[dim] = new_step;
+  dims_[dims_[dim].root_dim].root_start += begin * dims_[dim].root_step;
+  dims_[dim].size = count;
+  dims_[dim].root_step = new_step;
 }
 
 Tensor Tensor::select(int dim, std::int64_t index) const {
@@ -294,9 +295,9 @@ Tensor Tensor::permute(std::span<const int> order) const {
     check_dim(d, "Tensor::permute");
     if (seen[d]) throw CompileError(fmt::format("Tensor::permute: dimension {} repeated", d));
     seen[d] = true;
-    t.shape_[i] = shape_[d];
-    t.root_dim_[i] = root_dim_[d];
-    t.root_step_[i] = root_step_[d];
+    t.dims_[i].size = dims_[d].size;
+    t.dims_[i].root_dim = dims_[d].root_dim;
+    t.dims_[i].root_step = dims_[d].root_step;
   }
   return t;
 }
@@ -330,7 +331,7 @@ Tensor Tensor::reshape(const Shape& shape) const {
 std::byte* Tensor::bytes() const noexcept {
   if (!defined()) return nullptr;
   std::int64_t off = root_->offset;
-  for (int r = 0; r < root_->rank; ++r) off += root_start_[r] * root_->strides[r];
+  for (int r = 0; r < root_->rank; ++r) off += dims_[r].root_start * root_->strides[r];
   return root_->storage->data() + off * static_cast<std::int64_t>(size_of(root_->dtype));
 }
 
@@ -341,11 +342,11 @@ std::int64_t Tensor::offset_of(std::span<const std::int64_t> index) const {
   }
   std::int64_t off = 0;
   for (int d = 0; d < rank_; ++d) {
-    if (index[d] < 0 || index[d] >= shape_[d]) {
+    if (index[d] < 0 || index[d] >= dims_[d].size) {
       throw CompileError(fmt::format("Tensor::at: index {} of dimension {} is outside [0, {})",
-                                     index[d], d, shape_[d]));
+                                     index[d], d, dims_[d].size));
     }
-    off += index[d] * root_->strides[root_dim_[d]] * root_step_[d];
+    off += index[d] * root_->strides[dims_[d].root_dim] * dims_[d].root_step;
   }
   return off;
 }
@@ -365,15 +366,16 @@ void Tensor::region_into(Region& r) const noexcept {
   r.exact = root_->injective;
   r.rank = root_->rank;
   for (int d = 0; d < r.rank; ++d) {
-    r.start[d] = root_start_[d];
+    r.start[d] = dims_[d].root_start;
     r.count[d] = 1;
     r.step[d] = 1;
   }
   std::int64_t lo = 0, hi = 0;  // element offsets from the view origin
   for (int d = 0; d < rank_; ++d) {
-    r.count[root_dim_[d]] = shape_[d];
-    r.step[root_dim_[d]] = root_step_[d];
-    const std::int64_t reach = root_->strides[root_dim_[d]] * root_step_[d] * (shape_[d] - 1);
+    r.count[dims_[d].root_dim] = dims_[d].size;
+    r.step[dims_[d].root_dim] = dims_[d].root_step;
+    const std::int64_t reach =
+        root_->strides[dims_[d].root_dim] * dims_[d].root_step * (dims_[d].size - 1);
     (reach < 0 ? lo : hi) += reach;
   }
   const auto esize = static_cast<std::int64_t>(size_of(root_->dtype));
@@ -396,7 +398,7 @@ std::vector<double> Tensor::to_doubles() const {
     out.push_back(
         load_as_double(base + off * static_cast<std::int64_t>(size_of(dtype())), dtype(), 0));
     for (int d = rank_ - 1; d >= 0; --d) {
-      if (++idx[d] < shape_[d]) break;
+      if (++idx[d] < dims_[d].size) break;
       idx[d] = 0;
     }
   }
@@ -425,16 +427,21 @@ void Tensor::copy_from_bytes(const void* src, std::size_t nbytes) {
     for (int d = 0; d < rank_; ++d) off += idx[d] * st[d];
     std::memcpy(bytes() + off * static_cast<std::int64_t>(esize), in + k * esize, esize);
     for (int d = rank_ - 1; d >= 0; --d) {
-      if (++idx[d] < shape_[d]) break;
+      if (++idx[d] < dims_[d].size) break;
       idx[d] = 0;
     }
   }
 }
 
+Shape Tensor::shape() const {
+  Shape out(static_cast<std::size_t>(rank_));
+  for (int d = 0; d < rank_; ++d) out[static_cast<std::size_t>(d)] = dims_[d].size;
+  return out;
+}
+
 std::string Tensor::type_string() const {
   if (!defined()) return "undefined";
-  return fmt::format("{}{}", name_of(dtype()),
-                     shape_string(std::span<const std::int64_t>(shape_.data(), rank_)));
+  return fmt::format("{}{}", name_of(dtype()), shape_string(shape()));
 }
 
 std::string shape_string(std::span<const std::int64_t> shape) {

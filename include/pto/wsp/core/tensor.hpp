@@ -84,7 +84,7 @@ class Tensor {
   DType dtype() const noexcept { return root_ ? root_->dtype : DType::f32; }
   int rank() const noexcept { return rank_; }
   std::int64_t size(int dim) const;
-  Shape shape() const { return Shape(shape_.begin(), shape_.begin() + rank_); }
+  Shape shape() const;
   /// Memory stride of a dimension, in elements.
   std::int64_t stride(int dim) const;
   Shape strides() const;
@@ -115,7 +115,9 @@ class Tensor {
   SelectEffect select_effect(int dim) const;
   /// Moves the origin `delta` elements along root dimension `root_dim` (unchecked: the replay of a
   /// select whose index was checked against its SelectEffect::extent).
-  void shift_origin(int root_dim, std::int64_t delta) noexcept { root_start_[root_dim] += delta; }
+  void shift_origin(int root_dim, std::int64_t delta) noexcept {
+    dims_[root_dim].root_start += delta;
+  }
   /// `*this = other`, skipping the reference-count traffic when both share a root, and copying
   /// only the entries in use (the view's dimensions, the root's for the origin): nothing reads
   /// past them.
@@ -123,12 +125,12 @@ class Tensor {
     if (root_ != other.root_) root_ = other.root_;
     rank_ = other.rank_;
     for (int d = 0; d < rank_; ++d) {
-      shape_[d] = other.shape_[d];
-      root_dim_[d] = other.root_dim_[d];
-      root_step_[d] = other.root_step_[d];
+      dims_[d].size = other.dims_[d].size;
+      dims_[d].root_dim = other.dims_[d].root_dim;
+      dims_[d].root_step = other.dims_[d].root_step;
     }
     const int root_rank = root_ ? root_->rank : 0;
-    for (int r = 0; r < root_rank; ++r) root_start_[r] = other.root_start_[r];
+    for (int r = 0; r < root_rank; ++r) dims_[r].root_start = other.dims_[r].root_start;
   }
   /// Reorder dimensions: result dimension i is this view's dimension order[i].
   Tensor permute(std::span<const int> order) const;
@@ -184,10 +186,17 @@ class Tensor {
 
   std::shared_ptr<const RootLayout> root_;
   int rank_ = 0;
-  std::array<std::int64_t, kMaxRank> shape_{};
-  std::array<std::int64_t, kMaxRank> root_dim_{};    ///< root dimension each view dim walks
-  std::array<std::int64_t, kMaxRank> root_step_{};   ///< step along that root dimension
-  std::array<std::int64_t, kMaxRank> root_start_{};  ///< coordinate of this view's origin
+  /// Entry d describes view dimension d (size, root_dim, root_step) and, independently, root
+  /// dimension d (root_start). One array of records rather than four arrays: a view of low rank
+  /// fits in the Tensor's first two cache lines, which matters when a task record's views are
+  /// rewritten for every generated task.
+  struct Dim {
+    std::int64_t size = 0;
+    std::int64_t root_step = 0;   ///< step along root dimension root_dim
+    std::int64_t root_start = 0;  ///< coordinate of this view's origin along root dimension d
+    std::int64_t root_dim = 0;    ///< root dimension view dimension d walks
+  };
+  std::array<Dim, kMaxRank> dims_{};
 };
 
 /// "[4, 8]".
