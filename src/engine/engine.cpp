@@ -66,10 +66,10 @@ Engine::~Engine() = default;
 
 void Engine::start(const BoundValues& values) {
   values_ = &values;
-  generator_ = std::make_unique<Generator>(
-      plan_, values,
-      GeneratorOptions{.splittable = options_.generators > 1,
-                         .inline_chains = options_.single_thread});
+  generator_ =
+      std::make_unique<Generator>(plan_, values,
+                                  GeneratorOptions{.splittable = options_.generators > 1,
+                                                   .inline_chains = options_.single_thread});
   {
     std::lock_guard<std::mutex> lock(split_mu_);
     split_.reset();
@@ -129,9 +129,13 @@ void Engine::start(const BoundValues& values) {
     }
   }
   node_tracked_.assign(plan_.nodes.size(), 0);
+  tracking_ = false;
   for (const PlanAccess& a : accesses_) {
-    if (space_tracked_[static_cast<std::size_t>(tensor_space_[static_cast<std::size_t>(a.tensor)])])
+    if (space_tracked_[static_cast<std::size_t>(
+            tensor_space_[static_cast<std::size_t>(a.tensor)])]) {
       node_tracked_[static_cast<std::size_t>(a.node)] = 1;
+      tracking_ = true;
+    }
   }
   index_.reset(std::move(exact));
 }
@@ -164,7 +168,7 @@ void Engine::reclaim() {
       free_groups_.push_back(r & ~kGroupBit);
     } else {
       TaskRecord& t = task(r);
-      if (!t.index_keys.empty()) {
+      if (tracking_ && !t.index_keys.empty()) {  // not read otherwise: a cold line
         index_.erase(t.id, t.index_keys);
         t.index_keys.clear();
       }

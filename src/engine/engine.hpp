@@ -102,27 +102,32 @@ struct Waitable {
   std::atomic<std::int64_t> path{0};
 };
 
-/// One generated, unretired task.
+/// One generated, unretired task. Fields are grouped by when they are used, so that a task
+/// record touches few cache lines at each step of its life: with a full window the record of a
+/// task that becomes ready was written a whole window of tasks ago and is out of cache.
 struct TaskRecord : Waitable {
-  std::uint64_t id = 0;  ///< generation index, from 0 per execution
+  // Read or written from ready to retired (placement, readiness, the scheduler core's order),
+  // on the line after the counters.
+  std::uint64_t id = 0;             ///< generation index, from 0 per execution
+  std::int64_t gen_ns = 0;          ///< when the engine committed it (the `generate` timestamp)
+  std::int64_t ready_ns = 0;        ///< when the backend received it as ready (the backend's clock)
+  std::uint64_t startable_seq = 0;  ///< when it became startable (scheduler order)
+  // Placement, fixed at generation (engine/dispatcher.hpp).
+  std::int64_t priority = 0;
+  std::uint64_t stream_seq = 0;
+  int home_queue = 0;
+  int stream = -1;
+  int queue = 0;          ///< the queue that released it (differs from home_queue when stolen)
+  std::uint8_t unit = 0;  ///< the kind of core it needs (CoreKind); 0 on the cpu backend
   TaskPayload payload;
+  // Release, stamped by the scheduler core (read by traces).
+  std::int64_t issue_ns = 0, issue_seq = 0, issue_group = 0;
+  // Dependencies: what it waited for, and the data tracker's bookkeeping.
+  std::vector<std::uint64_t> deps;        ///< ids of the tasks it waited for (data deps)
+  std::uint64_t dep_stamp = ~0ull;        ///< last task that took an edge to this one
   std::vector<Region> regions;            ///< by parameter index (tensors only)
   std::vector<std::uint8_t> superseded;   ///< access no longer needs to be found
   std::vector<std::uint64_t> index_keys;  ///< where its accesses sit in the index
-  std::vector<std::uint64_t> deps;        ///< ids of the tasks it waited for (data deps)
-  std::uint64_t dep_stamp = ~0ull;        ///< last task that took an edge to this one
-  std::int64_t gen_ns = 0;    ///< when the engine committed it (the `generate` timestamp)
-  std::int64_t ready_ns = 0;  ///< when the backend received it as ready (the backend's clock)
-  // Placement, fixed at generation (engine/dispatcher.hpp).
-  int home_queue = 0;
-  int stream = -1;
-  std::uint8_t unit = 0;            ///< the kind of core it needs (CoreKind); 0 on the cpu backend
-  std::uint64_t startable_seq = 0;  ///< when it became startable (scheduler order)
-  std::uint64_t stream_seq = 0;
-  std::int64_t priority = 0;
-  // Release, stamped by the scheduler core.
-  int queue = 0;  ///< the queue that released it (differs from home_queue when stolen)
-  std::int64_t issue_ns = 0, issue_seq = 0, issue_group = 0;
 };
 
 /// One body of a for_each or one child of a sequential: done when every member is done.
@@ -356,6 +361,7 @@ class Engine final : private GenerationSink {
   std::vector<int> tensor_space_;            ///< space of each plan tensor
   std::vector<std::uint8_t> space_tracked_;  ///< accesses to the space can conflict (start())
   std::vector<std::uint8_t> node_tracked_;   ///< by plan node: some argument's space is tracked
+  bool tracking_ = false;                    ///< some node is tracked
 
   // Retired records, handed over by `retire` (any thread), on cache lines of their own: a
   // worker writes them once per task while the generating one reads the members above per task
