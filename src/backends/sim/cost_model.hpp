@@ -1,5 +1,5 @@
-// The sim backend's per-task costs (docs/sim.md). `of` runs once per task, when the task becomes
-// ready, so it is inline; compiling the cost expressions happens once, in the constructor.
+// The sim backend's per-task costs (docs/sim.md). `of` runs once per task, when the host has
+// generated it, so it is inline; compiling the cost expressions happens once, in the constructor.
 #pragma once
 
 #include <array>

@@ -391,8 +391,9 @@ class SimExecutor final : public Executor {
     // The host spends host_task_ns on each task: the engine stamps each with its own time.
     const std::uint64_t committed_before = engine_.tasks_generated();
     engine::GenerateResult r;
+    committed_.clear();
     try {
-      r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns);
+      r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns, &committed_);
     } catch (...) {
       // A bad task (a view out of range without prevalidation, an ABORT window) ends the run:
       // the tasks committed before it still count in the stats.
@@ -405,6 +406,14 @@ class SimExecutor final : public Executor {
     if (engine_.slots() > flights_.size()) {  // per-slot state covers every slot handed out
       flights_.resize(engine_.slots());
       cost_.resize(engine_.slots());
+    }
+    // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
+    // whole window later on a busy machine) then needs only its scheduling fields.
+    for (std::uint32_t s : committed_) {
+      TaskRecord& t = engine_.task(s);
+      const CostModel::Cost c = costs_.of(t);
+      t.unit = static_cast<std::uint8_t>(c.core);
+      cost_[s] = c.ns;
     }
     for (std::uint32_t s : ready_) {
       schedule_arrival(engine_.task(s).gen_ns + machine_.host_to_aicpu_ns, s);
@@ -440,9 +449,6 @@ class SimExecutor final : public Executor {
       schedule_event(arrival, Event::Arrive, slot);
       return;
     }
-    const CostModel::Cost c = costs_.of(t);
-    t.unit = static_cast<std::uint8_t>(c.core);
-    cost_[slot] = c.ns;
     t.ready_ns = now_;
     scheduler_.push(slot);
   }
@@ -664,6 +670,7 @@ class SimExecutor final : public Executor {
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
+  std::vector<std::uint32_t> committed_;  ///< tasks of the host's last batch
   std::vector<std::int64_t> aicpu_free_, aicpu_busy_ns_;
   std::int64_t host_free_ = 0, host_busy_ns_ = 0;
   bool gen_done_ = false, window_full_ = false, generate_scheduled_ = false;
