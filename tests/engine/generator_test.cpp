@@ -1,5 +1,7 @@
 // The lazy generator emits exactly the reference enumerator's tasks, in the same order, whether
 // it runs in one go or is stopped and resumed after every task.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "engine/engine.hpp"
@@ -206,6 +208,47 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
   EXPECT_EQ(tasks, 64 * 64);
   EXPECT_LE(most_entries, 8u);
   EXPECT_LE(e.group_records(), 1024u);  // one chunk of group records was enough
+}
+
+// `generate` can list every task it commits, in generation order — the ready ones and those
+// that wait — so that a backend can derive what it needs from each task's arguments at once.
+TEST(EngineMemory, GenerateListsEveryTaskItCommits) {
+  Kernel k = testing::noop_kernel("k", {InOut("y", DType::f32, 0)});
+  TensorRef Y = tensor("Y", DType::f32, 2);
+  // Two chains of 5: task (c, i) waits for (c, i - 1).
+  Workload w = parallel_for(Dense<2>(), "c", [&](Var c) {
+    return for_each(Dense<5>(), "i", [&](Var i) { return task(k, {c, i}, {Y[c][i]}); });
+  });
+  Plan plan = lower(w);
+  BoundValues values = bind(plan, Bindings().set_tensor("Y", Tensor::zeros(DType::f32, {2, 5})));
+  engine::Engine e(plan, engine::EngineOptions{4, WindowMode::Stall});
+  e.start(values);
+  std::vector<std::uint32_t> ready, committed, next;
+  std::vector<std::uint64_t> ids;
+  for (;;) {
+    e.reclaim();
+    committed.clear();
+    const std::size_t released = ready.size();  // by the completions of the last round
+    const engine::GenerateResult r = e.generate(3, 0, ready, 0, &committed);
+    EXPECT_EQ(committed.size(), static_cast<std::size_t>(r.tasks));
+    for (std::uint32_t s : committed) ids.push_back(e.task(s).id);
+    for (std::size_t i = released; i < ready.size(); ++i) {  // the new ready ones were committed
+      EXPECT_NE(std::find(committed.begin(), committed.end(), ready[i]), committed.end());
+    }
+    for (std::uint32_t s : ready) {
+      e.complete(s, 0, next);
+      e.retire(s);
+    }
+    ready.swap(next);
+    next.clear();
+    if (r.exhausted) break;
+  }
+  std::vector<std::uint64_t> expected(10);
+  for (std::uint64_t i = 0; i < 10; ++i) expected[i] = i;
+  EXPECT_EQ(ids, expected);
+  // Without the list, generation is the same.
+  e.start(values);
+  EXPECT_EQ(e.generate(3, 0, ready).tasks, 3);
 }
 
 // Reads of a tensor no task writes cannot conflict: they are not tracked at all — unless the

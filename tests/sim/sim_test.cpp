@@ -142,6 +142,39 @@ TEST(Sim, WindowStallsTheHost) {
   EXPECT_EQ(r.stats.tasks, 40);
 }
 
+// Each task's cost is evaluated once, from its own arguments, whenever the host generates it —
+// also when the window keeps the host one task ahead of the cores and tasks wait in queues.
+TEST(Sim, EachTaskIsCostedOnceFromItsOwnArguments) {
+  auto calls = std::make_shared<std::map<std::int64_t, int>>();  // by cost_ns: calls
+  const Kernel k =
+      make_kernel("k", {InOut("x", DType::f32, 1), Scalar("cost_ns")}, [](const TaskArgs&) {
+      }).with_cost([calls](const TaskArgs& a) {
+        const std::int64_t ns = a.scalar("cost_ns").as_int();
+        ++(*calls)[ns];
+        return KernelCost{CoreKind::Vector, 0.0, static_cast<double>(ns)};
+      });
+  TensorRef X = tensor("X", DType::f32, 3);
+  // 4 chains of 25 tasks; task (c, j) costs 1000 + 25 c + j ns, a cost no other task has.
+  const Workload w = parallel_for(DenseDyn("c"), "c", [&](Var c) {
+    return for_each(DenseDyn("n"), "j", [&](Var j) {
+      return task(k, {c, j}, {X[c][j], 1000 + c * 25 + j});
+    });
+  });
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set("c", 4).set("n", 25).set_tensor("X", Tensor::zeros(DType::f32, {4, 25, 1}));
+  for (const std::int64_t window : {3, 8192}) {
+    calls->clear();
+    const SimRun r =
+        simulate(inst, ideal(2), Schedule{}.task_graph(TaskWindow{window, WindowMode::Stall}));
+    ASSERT_EQ(r.stats.tasks, 100);
+    EXPECT_EQ(calls->size(), 100u) << "window " << window;
+    for (const auto& [ns, n] : *calls) EXPECT_EQ(n, 1) << "cost " << ns << ", window " << window;
+    for (const TaskEvent& e : r.log) {  // each ran for its own cost
+      EXPECT_EQ(e.end_ns - e.start_ns, 1000 + 25 * e.axes[0].second + e.axes[1].second);
+    }
+  }
+}
+
 // A run that fails part-way through the host's batch (an ABORT window overflowing, a view out of
 // range with prevalidation off) counts the tasks committed before the failure and leaves nothing
 // behind: the next execution of the same program runs exactly its own tasks.
