@@ -17,8 +17,7 @@ inline constexpr int kMaxTaskAxes = 8;
 struct TaskPayload {
   int node = -1;
   int num_axes = 0;
-  // Before the axis values: a simulator reads the node and scalars (its cost) of each task that
-  // becomes ready, and finds them on one cache line.
+  // Before the axis values: the node and scalars (a simulator's cost) on one cache line.
   std::vector<Tensor> tensors;       ///< by parameter index (undefined for scalars)
   std::vector<ScalarValue> scalars;  ///< by parameter index (unused for tensors)
   std::array<std::int64_t, kMaxTaskAxes> axis_values{};

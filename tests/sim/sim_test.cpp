@@ -175,6 +175,30 @@ TEST(Sim, EachTaskIsCostedOnceFromItsOwnArguments) {
   }
 }
 
+// A cost function may read the task's tensors: it is called when the task becomes ready, so
+// under --compute it sees what the task's predecessors wrote (a data-dependent cost, such as an
+// expert's share of routed tokens); without --compute nothing writes them.
+TEST(Sim, ACostFunctionSeesWhatThePredecessorsWrote) {
+  const Kernel route = make_kernel("route", {Out("x", DType::f32, 1)}, [](const TaskArgs& a) {
+                         a.tensor("x").data<float>()[0] = 7.0f;
+                       }).with_cost([](const TaskArgs&) {
+    return KernelCost{CoreKind::Vector, 0.0, 1000.0};
+  });
+  const Kernel expert = make_kernel("expert", {In("x", DType::f32, 1)}, [](const TaskArgs&) {
+                        }).with_cost([](const TaskArgs& a) {
+    return KernelCost{CoreKind::Vector, 0.0, 1000.0 * a.tensor("x").data<float>()[0]};
+  });
+  TensorRef X = tensor("X", DType::f32, 1);
+  const Workload w = sequential({task(route, {}, {X}), task(expert, {}, {X})});
+  for (const bool compute : {true, false}) {
+    workloads::Instance inst{w, Bindings{}, {}};
+    inst.bindings.set_tensor("X", Tensor::zeros(DType::f32, {1}));
+    const SimRun r = simulate(inst, ideal(2), Schedule{}, compute);
+    ASSERT_EQ(r.log.size(), 2u);
+    EXPECT_EQ(r.log[1].end_ns - r.log[1].start_ns, compute ? 7000 : 0) << "compute " << compute;
+  }
+}
+
 // A run that fails part-way through the host's batch (an ABORT window overflowing, a view out of
 // range with prevalidation off) counts the tasks committed before the failure and leaves nothing
 // behind: the next execution of the same program runs exactly its own tasks.

@@ -1,5 +1,6 @@
-// The sim backend's per-task costs (docs/sim.md). `of` runs once per task, when the host has
-// generated it, so it is inline; compiling the cost expressions happens once, in the constructor.
+// The sim backend's per-task costs (docs/sim.md). `of` runs once per task — when the host has
+// generated it, or for a cost function when the task becomes ready — so it is inline; compiling
+// the cost expressions happens once, in the constructor.
 #pragma once
 
 #include <array>
@@ -34,6 +35,14 @@ class CostModel {
   /// costed from tile programs), and how many a task of kernel `kernel` moves (else 0).
   bool moves_gm_bytes() const noexcept { return moves_gm_bytes_; }
   double gm_bytes(int kernel) const noexcept { return gm_bytes_[static_cast<std::size_t>(kernel)]; }
+
+  /// Whether a task of plan node `node` is costed from what its generation resolved alone (a
+  /// measured or tile-program cost, a cost expression of its scalars and axes): it can be costed
+  /// as soon as it is generated. A cost function may read the task's tensors too, which its
+  /// predecessors write (`--compute`): it is called when the task becomes ready.
+  bool costed_at_generation(int node) const noexcept {
+    return at_generation_[static_cast<std::size_t>(node)] != 0;
+  }
 
   Cost of(const engine::TaskRecord& t) const {
     // A node has a compiled expression only when its kernel has no measured cost.
@@ -83,6 +92,7 @@ class CostModel {
   std::vector<double> gm_bytes_;            ///< by kernel: global-memory bytes per task
   bool moves_gm_bytes_ = false;
   std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
+  std::vector<std::uint8_t> at_generation_;     ///< by plan node: costed_at_generation
 };
 
 }  // namespace pto::wsp::sim

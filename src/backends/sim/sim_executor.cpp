@@ -45,6 +45,7 @@ using engine::kNone;
 using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
+constexpr std::int64_t kCostAtReady = -1;  // cost_[slot]: a cost function, called at readiness
 
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
@@ -303,7 +304,7 @@ class SimExecutor final : public Executor {
       for (CoreSet& set : g) set.reset();
     }
     free_by_kind_ = {machine_.vector_cores, machine_.cube_cores};
-    free_units_ = engine::Scheduler::kAllUnits;  // descriptions have at least one of each
+    free_units_ = (machine_.vector_cores > 0 ? 1u : 0u) | (machine_.cube_cores > 0 ? 2u : 0u);
     aicpu_free_.assign(static_cast<std::size_t>(machine_.aicpus), machine_.host_to_core_ns);
     aicpu_busy_ns_.assign(static_cast<std::size_t>(machine_.aicpus), 0);
     host_free_ = host_busy_ns_ = 0;
@@ -408,12 +409,15 @@ class SimExecutor final : public Executor {
       cost_.resize(engine_.slots());
     }
     // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
-    // whole window later on a busy machine) then needs only its scheduling fields.
+    // whole window later on a busy machine) then needs only its scheduling fields. A cost
+    // function waits for readiness: it may read what the task's predecessors write.
     for (std::uint32_t s : committed_) {
       TaskRecord& t = engine_.task(s);
-      const CostModel::Cost c = costs_.of(t);
-      t.unit = static_cast<std::uint8_t>(c.core);
-      cost_[s] = c.ns;
+      if (costs_.costed_at_generation(t.payload.node)) {
+        set_cost(s, t);
+      } else {
+        cost_[s] = kCostAtReady;
+      }
     }
     for (std::uint32_t s : ready_) {
       schedule_arrival(engine_.task(s).gen_ns + machine_.host_to_aicpu_ns, s);
@@ -449,8 +453,15 @@ class SimExecutor final : public Executor {
       schedule_event(arrival, Event::Arrive, slot);
       return;
     }
+    if (cost_[slot] == kCostAtReady) set_cost(slot, t);
     t.ready_ns = now_;
     scheduler_.push(slot);
+  }
+
+  void set_cost(std::uint32_t slot, TaskRecord& t) {
+    const CostModel::Cost c = costs_.of(t);
+    t.unit = static_cast<std::uint8_t>(c.core);
+    cost_[slot] = c.ns;
   }
 
   CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
@@ -661,7 +672,7 @@ class SimExecutor final : public Executor {
   std::vector<CoreSetPair> free_;    ///< per group: free cores of each kind
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
-  std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns
+  std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns (or kCostAtReady)
   EventHeap<Event> events_;
   Fifo arrivals_;   ///< generated tasks reaching their AICPU
   Fifo retires_;    ///< completions noticed by their AICPU
