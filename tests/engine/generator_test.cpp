@@ -175,6 +175,16 @@ TEST_F(GeneratorVsReference, BadViewIsReportedBeforeTheTaskIsCommitted) {
 namespace pto::wsp {
 namespace {
 
+// Completes and retires every task in `ready`; `ready` then holds the tasks that released.
+void complete_round(engine::Engine& e, std::vector<std::uint32_t>& ready) {
+  std::vector<std::uint32_t> next;
+  for (std::uint32_t s : ready) {
+    e.complete(s, 0, next);
+    e.retire(s);
+  }
+  ready.swap(next);
+}
+
 // The engine's memory is bounded by the window: after any number of tasks, the index holds at
 // most one entry per access of an unretired task, and group records stay few.
 TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
@@ -187,7 +197,7 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
       bind(plan, Bindings().set("n", 64 * 64).set_tensor("Y", Tensor::zeros(DType::f32, {64, 64})));
   engine::Engine e(plan, engine::EngineOptions{8, WindowMode::Stall});
   e.start(values);
-  std::vector<std::uint32_t> ready, next;
+  std::vector<std::uint32_t> ready;
   std::int64_t tasks = 0;
   std::size_t most_entries = 0;
   for (;;) {
@@ -195,14 +205,7 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
     const engine::GenerateResult r = e.generate(1000, 0, ready);
     tasks += r.tasks;
     most_entries = std::max(most_entries, e.index_entries());
-    while (!ready.empty()) {
-      for (std::uint32_t s : ready) {
-        e.complete(s, 0, next);
-        e.retire(s);
-      }
-      ready.swap(next);
-      next.clear();
-    }
+    while (!ready.empty()) complete_round(e, ready);
     if (r.exhausted) break;
   }
   EXPECT_EQ(tasks, 64 * 64);
@@ -223,7 +226,7 @@ TEST(EngineMemory, GenerateListsEveryTaskItCommits) {
   BoundValues values = bind(plan, Bindings().set_tensor("Y", Tensor::zeros(DType::f32, {2, 5})));
   engine::Engine e(plan, engine::EngineOptions{4, WindowMode::Stall});
   e.start(values);
-  std::vector<std::uint32_t> ready, committed, next;
+  std::vector<std::uint32_t> ready, committed;
   std::vector<std::uint64_t> ids;
   for (;;) {
     e.reclaim();
@@ -235,12 +238,7 @@ TEST(EngineMemory, GenerateListsEveryTaskItCommits) {
     for (std::size_t i = released; i < ready.size(); ++i) {  // the new ready ones were committed
       EXPECT_NE(std::find(committed.begin(), committed.end(), ready[i]), committed.end());
     }
-    for (std::uint32_t s : ready) {
-      e.complete(s, 0, next);
-      e.retire(s);
-    }
-    ready.swap(next);
-    next.clear();
+    complete_round(e, ready);
     if (r.exhausted) break;
   }
   std::vector<std::uint64_t> expected(10);
