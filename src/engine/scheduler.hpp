@@ -97,7 +97,8 @@ class Scheduler {
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
   /// in one of the worker's queues, or in any queue under work_steal.
   bool may_pick(int worker, unsigned unit_mask) const noexcept {
-    if (unit_mask == kAllUnits && small_) {  // one mask test: any kind of core will do
+    // One mask test when the mask leaves out no kind of core that some task needs.
+    if (small_ && (pickable_units_ & ~unit_mask) == 0) {
       return (pickable_queues_ & (steal_ ? ~std::uint64_t{0} : worker_queue_mask_[worker])) != 0;
     }
     const auto has = [&](int queue) {

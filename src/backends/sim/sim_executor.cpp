@@ -75,6 +75,8 @@ class SimExecutor final : public Executor {
     options_.threads = machine_.cube_cores + machine_.vector_cores;
     // Cores: cube 0..C-1, then vector; a group per AICPU when split, one group when shared.
     split_ = machine_.partition == "split";  // the one place the string is read
+    aicpu_bits_ =
+        machine_.aicpus >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << machine_.aicpus) - 1;
     hbm_shared_ = machine_.hbm_bytes_per_ns > 0 && costs_.moves_gm_bytes();
     core_gm_bytes_per_ns_ = machine_.tile_costs.gm_bytes_per_cycle * machine_.clock_ghz;
     const int groups = split_ ? machine_.aicpus : 1;
@@ -492,8 +494,9 @@ class SimExecutor final : public Executor {
         // AICPU issues can only leave the others less to take, so the set is read again after
         // each and the walk goes on past the last one visited.
         for (int next = 0; next < n && usable_units() != 0;) {
-          const std::uint64_t ahead =
-              rotate_right(scheduler_.workers_that_may_pick(), dispatch_rotation_, n) >> next;
+          const std::uint64_t ahead = rotate_right(scheduler_.workers_that_may_pick(),
+                                                   dispatch_rotation_, n, aicpu_bits_) >>
+                                      next;
           if (ahead == 0) break;
           const int i = next + std::countr_zero(ahead);
           look(dispatch_rotation_ + i < n ? dispatch_rotation_ + i : dispatch_rotation_ + i - n);
@@ -520,10 +523,11 @@ class SimExecutor final : public Executor {
     }
   }
 
-  // Bit i of the result is bit (r + i) mod n of `bits` (whose bits from n up are clear).
-  static std::uint64_t rotate_right(std::uint64_t bits, int r, int n) noexcept {
+  // Bit i of the result is bit (r + i) mod n of `bits` (whose bits from n up are clear);
+  // `below_n` has bits 0..n-1 set.
+  static std::uint64_t rotate_right(std::uint64_t bits, int r, int n,
+                                    std::uint64_t below_n) noexcept {
     if (r == 0) return bits;
-    const std::uint64_t below_n = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
     return (bits >> r) | ((bits << (n - r)) & below_n);
   }
 
@@ -664,8 +668,9 @@ class SimExecutor final : public Executor {
   std::vector<Core> cores_;
   std::array<int, 2> free_by_kind_{};  ///< free cores of each CoreKind, over all groups
   unsigned free_units_ = 0;            ///< bit u: free_by_kind_[u] > 0
-  bool split_ = false;       ///< cores partitioned among AICPUs (Machine::partition == "split")
-  bool hbm_shared_ = false;  ///< tasks queue for the HBM (some kernel moves bytes)
+  bool split_ = false;  ///< cores partitioned among AICPUs (Machine::partition == "split")
+  std::uint64_t aicpu_bits_ = 0;     ///< bits 0..aicpus-1 (the dispatch walk's rotation, small())
+  bool hbm_shared_ = false;          ///< tasks queue for the HBM (some kernel moves bytes)
   double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
   double hbm_free_ = 0;              ///< when the HBM has served every transfer so far (ns)
   std::int64_t memory_wait_ns_ = 0;  ///< summed over tasks: their waits for the HBM
