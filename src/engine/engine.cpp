@@ -183,11 +183,11 @@ void Engine::reclaim() {
 
 GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
                                 std::vector<std::uint32_t>& ready, std::int64_t ns_per_task,
-                                std::vector<std::uint32_t>* committed) {
+                                std::vector<std::uint32_t>* waiting) {
   now_ns_ = now_ns;
   ns_per_task_ = ns_per_task;
   ready_out_ = &ready;
-  committed_out_ = committed;
+  waiting_out_ = waiting;
   GenerateResult out;
   while (out.tasks < budget && !out.window_full) {
     if (split_) {
@@ -213,7 +213,7 @@ GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
   }
   out.exhausted = generator_->done() && !split_;
   ready_out_ = nullptr;
-  committed_out_ = nullptr;
+  waiting_out_ = nullptr;
   if (out.window_full && options_.window_mode == WindowMode::Abort) {
     throw ExecutionError(fmt::format(
         "TaskWindow({}, ABORT): task {} would exceed the window of {} tasks generated but not "
@@ -411,9 +411,10 @@ void Engine::commit_task() {
     }
   }
   if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
-  if (committed_out_) committed_out_->push_back(slot);
   if (count_down(t.pending) == 1) {
     ready_out_->push_back(slot);
+  } else if (waiting_out_) {
+    waiting_out_->push_back(slot);
   }
 }
 

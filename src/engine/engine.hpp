@@ -172,13 +172,13 @@ class Engine final : private GenerationSink {
   /// Generates up to `budget` tasks (fewer when the window fills), stamped `now_ns` — or, when
   /// generating each one takes `ns_per_task` (the simulated host), the k-th (from 0) is stamped
   /// `now_ns + (k + 1) * ns_per_task`. Tasks with nothing to wait for are appended to `ready`,
-  /// and, when `committed` is given, every task committed to it (in generation order: a caller
-  /// that derives something from each task's arguments can do it while they are in cache).
+  /// and, when `waiting` is given, the others to it (both in generation order: a caller that
+  /// derives something from each task's arguments can do it while they are in cache).
   /// One caller at a time (the generation role); concurrent with `complete`. Throws CompileError
   /// from the generator and ExecutionError when an ABORT window would overflow.
   GenerateResult generate(std::int64_t budget, std::int64_t now_ns,
                           std::vector<std::uint32_t>& ready, std::int64_t ns_per_task = 0,
-                          std::vector<std::uint32_t>* committed = nullptr);
+                          std::vector<std::uint32_t>* waiting = nullptr);
 
   /// Marks task `slot` finished after `duration_ns` of kernel time: releases its successors
   /// (appended to `ready`) and its groups. Thread-safe; the slot is freed by a later `generate`
@@ -356,7 +356,7 @@ class Engine final : private GenerationSink {
   std::int64_t now_ns_ = 0;
   std::int64_t ns_per_task_ = 0;
   std::vector<std::uint32_t>* ready_out_ = nullptr;
-  std::vector<std::uint32_t>* committed_out_ = nullptr;
+  std::vector<std::uint32_t>* waiting_out_ = nullptr;
   std::shared_ptr<ChunkedLoop> split_;  ///< the loop being generated in chunks, if any
   std::mutex split_mu_;                 ///< guards split_ against helpers reading it
   std::atomic<bool> split_active_{false};

@@ -394,9 +394,9 @@ class SimExecutor final : public Executor {
     // The host spends host_task_ns on each task: the engine stamps each with its own time.
     const std::uint64_t committed_before = engine_.tasks_generated();
     engine::GenerateResult r;
-    committed_.clear();
+    waiting_.clear();
     try {
-      r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns, &committed_);
+      r = engine_.generate(kHostBatch, h, ready_, machine_.host_task_ns, &waiting_);
     } catch (...) {
       // A bad task (a view out of range without prevalidation, an ABORT window) ends the run:
       // the tasks committed before it still count in the stats.
@@ -413,16 +413,11 @@ class SimExecutor final : public Executor {
     // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
     // whole window later on a busy machine) then needs only its scheduling fields. A cost
     // function waits for readiness: it may read what the task's predecessors write.
-    for (std::uint32_t s : committed_) {
-      TaskRecord& t = engine_.task(s);
-      if (costs_.costed_at_generation(t.payload.node)) {
-        set_cost(s, t);
-      } else {
-        cost_[s] = kCostAtReady;
-      }
-    }
+    for (std::uint32_t s : waiting_) cost_at_generation(s, engine_.task(s));
     for (std::uint32_t s : ready_) {
-      schedule_arrival(engine_.task(s).gen_ns + machine_.host_to_aicpu_ns, s);
+      TaskRecord& t = engine_.task(s);
+      cost_at_generation(s, t);
+      schedule_arrival(t.gen_ns + machine_.host_to_aicpu_ns, s);
     }
     ready_.clear();
     if (r.exhausted) {
@@ -458,6 +453,14 @@ class SimExecutor final : public Executor {
     if (cost_[slot] == kCostAtReady) set_cost(slot, t);
     t.ready_ns = now_;
     scheduler_.push(slot);
+  }
+
+  void cost_at_generation(std::uint32_t slot, TaskRecord& t) {
+    if (costs_.costed_at_generation(t.payload.node)) {
+      set_cost(slot, t);
+    } else {
+      cost_[slot] = kCostAtReady;
+    }
   }
 
   void set_cost(std::uint32_t slot, TaskRecord& t) {
@@ -686,7 +689,7 @@ class SimExecutor final : public Executor {
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
-  std::vector<std::uint32_t> committed_;  ///< tasks of the host's last batch
+  std::vector<std::uint32_t> waiting_;  ///< tasks of the host's last batch that wait for others
   std::vector<std::int64_t> aicpu_free_, aicpu_busy_ns_;
   std::int64_t host_free_ = 0, host_busy_ns_ = 0;
   bool gen_done_ = false, window_full_ = false, generate_scheduled_ = false;
