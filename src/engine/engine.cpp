@@ -188,6 +188,10 @@ GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
   ns_per_task_ = ns_per_task;
   ready_out_ = &ready;
   waiting_out_ = waiting;
+  struct ClearOutputs {  // the caller's lists are not kept past this call, even when it throws
+    Engine& e;
+    ~ClearOutputs() { e.ready_out_ = e.waiting_out_ = nullptr; }
+  } clear_outputs{*this};
   GenerateResult out;
   while (out.tasks < budget && !out.window_full) {
     if (split_) {
@@ -212,8 +216,6 @@ GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
     if (!split_) break;  // budget, window or the end; otherwise the loop was just split
   }
   out.exhausted = generator_->done() && !split_;
-  ready_out_ = nullptr;
-  waiting_out_ = nullptr;
   if (out.window_full && options_.window_mode == WindowMode::Abort) {
     throw ExecutionError(fmt::format(
         "TaskWindow({}, ABORT): task {} would exceed the window of {} tasks generated but not "
