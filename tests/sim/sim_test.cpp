@@ -3,6 +3,7 @@
 // trace, in tests/schedule/policy_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -276,6 +277,36 @@ TEST(Sim, KernelsRunOnTheirKindOfCore) {
   EXPECT_EQ(r.stats.workers[0].name, "cube 0");
   EXPECT_EQ(r.stats.workers[2].name, "vector 0");
   EXPECT_EQ(r.stats.makespan_ns, 10 * 1000);  // 20 cube tasks on 2 cores; vector on 3 is shorter
+}
+
+// A saturated kind of core holds back neither the other kind nor its own queue: with both vector
+// cores busy and vector tasks waiting, a cube task that becomes ready starts at once, and each
+// vector core takes the next waiting task the instant it frees up.
+TEST(Sim, ABusyKindOfCoreDoesNotHoldBackTheOther) {
+  const Kernel vec = costed("vec", CoreKind::Vector), mm = costed("mm", CoreKind::Cube);
+  TensorRef X = tensor("X", DType::f32, 1);
+  std::vector<Workload> others;
+  for (int i = 1; i <= 6; ++i) others.push_back(task(vec, {}, {X.slice(i, i + 1), 1000}));
+  // p then c (both cube) on X[0], 500 and 1000 ns; six vector tasks of 1000 ns beside them.
+  const Workload w = combine(
+      {sequential({task(mm, {}, {X.slice(0, 1), 500}), task(mm, {}, {X.slice(0, 1), 1000})}),
+       combine(others)});
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set_tensor("X", Tensor::zeros(DType::f32, {7}));
+  for (const int aicpus : {1, 3}) {
+    const SimRun r = simulate(inst, ideal(2, aicpus));
+    ASSERT_EQ(r.log.size(), 8u);
+    std::vector<std::int64_t> cube_starts, vector_starts;
+    for (const TaskEvent& e : r.log) {
+      (e.kernel == "mm" ? cube_starts : vector_starts).push_back(e.start_ns);
+    }
+    std::sort(vector_starts.begin(), vector_starts.end());
+    // c starts the instant p ends, though every vector core is busy and vector tasks wait.
+    EXPECT_EQ(cube_starts, (std::vector<std::int64_t>{0, 500})) << aicpus << " AICPUs";
+    EXPECT_EQ(vector_starts, (std::vector<std::int64_t>{0, 0, 1000, 1000, 2000, 2000}))
+        << aicpus << " AICPUs";
+    EXPECT_EQ(r.stats.makespan_ns, 3000);
+  }
 }
 
 TEST(Sim, SplitPartitionGivesEachAicpuItsOwnCores) {
