@@ -355,6 +355,9 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
             }
           }
           more = loop_position(f, n);
+        } else if (f.at_body) {  // resumes the iteration it stopped before
+          f.at_body = false;
+          more = true;
         } else {
           if (chain) end_body(sink, n.body);
           more = loop_next(f, n);
@@ -365,12 +368,14 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
         // asked (GeneratorOptions::inline_chains).
         if (body.kind == NodeKind::Task && (!chain || inline_chains_)) {
           while (more) {
-            if (chain) sink.item_begin();
             if (committed == max_tasks || !sink.has_room()) {
+              // Stopped before the iteration's body began: the next call resumes right here (a
+              // window-bound host resumes for every task).
               blocked_ = committed != max_tasks;
-              frames_.push_back(Frame{n.body});  // the general path resumes with this body
+              f.at_body = true;
               return committed;
             }
+            if (chain) sink.item_begin();
             emit_task(sink, body, n.body);
             ++committed;
             if (chain) sink.item_end();

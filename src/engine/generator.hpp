@@ -124,6 +124,7 @@ class Generator {
     std::int64_t j_end = 0;
     std::int64_t row = 0;  ///< loop over one row: the row
     bool preset = false;   ///< [i, i_end) given by the range constructor
+    bool at_body = false;  ///< loop over one task, stopped before emitting its current iteration
   };
 
   // Evaluates a loop's outer range into f.i/f.i_end; positions it at its first iteration from
