@@ -473,14 +473,14 @@ class SimExecutor final : public Executor {
 
   // The kinds of core (bit u for CoreKind u) that some task waits for and some core is free for.
   unsigned usable_units() const noexcept { return free_units_ & scheduler_.pickable_units(); }
-  // The kinds of core with a free core in AICPU a's group.
-  unsigned free_units_of(int a) {
-    if (!split_) return free_units_;
+  // The same for AICPU a: the kinds free in its group.
+  unsigned usable_units_of(int a) {
+    if (!split_) return usable_units();
     unsigned mask = 0;
     for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
       if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
     }
-    return mask;
+    return mask & scheduler_.pickable_units();
   }
 
   void try_dispatch() {
@@ -540,7 +540,7 @@ class SimExecutor final : public Executor {
   // does a core that frees up later.
   void look(int a) {
     while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
-      const unsigned mask = free_units_of(a) & scheduler_.pickable_units();
+      const unsigned mask = usable_units_of(a);
       if (mask == 0 || !scheduler_.may_pick(a, mask)) return;
       const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
       if (p.slot == kNone) {
@@ -549,7 +549,7 @@ class SimExecutor final : public Executor {
       }
       start(a, p.slot);
     }
-    const unsigned mask = free_units_of(a) & scheduler_.pickable_units();
+    const unsigned mask = usable_units_of(a);
     if (mask != 0 && scheduler_.may_pick(a, mask)) {
       wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
     }
