@@ -20,6 +20,7 @@ for t in "$@"; do
   "$cli" run attention --threads "$t" --runs 20 --kv-lengths "$kv" --queues 1 \
     --stats-json "$out/stats-$t.json" >/dev/null
   "$here/predict_cpu.py" "$cli" "$out/host-$t.json" --threads "$t" --kv-lengths "$kv" \
+    --stats-dir "$out/stats-$t" \
     | tee "$out/predict-$t.txt"
   echo "T = $t: $(tail -1 "$out/predict-$t.txt")"
 done
