@@ -2,6 +2,7 @@
 // ready queue runs low and the window has room (so generation needs no thread of its own), and
 // otherwise runs ready tasks. Idle workers sleep on a condition variable.
 #include "backends/cpu/cpu_executor.hpp"
+#include "backends/cpu/adaptive_mutex.hpp"
 #include "backends/cpu/wall_clock.hpp"
 
 #include <algorithm>
@@ -67,6 +68,11 @@ class CpuExecutor final : public Executor {
     options_.window = options_.window.value_or(TaskWindow{});
     low_water_ = 2 * n;
     spin_ = n <= usable_cores();
+    // A waiter for the scheduler lock spins only where each worker has a core and the host has
+    // more than two: on a 2-core VM spinning made 1 M tiny tasks on 2 workers 2x slower, where
+    // on a 16-core host it made the attention instance 14% faster on 2 to 16 workers
+    // (docs/engine.md, "The scheduler lock").
+    mu_.set_spins(spin_ && usable_cores() > 2 ? kLockSpins : 0);
     window_hysteresis_ = std::clamp<std::int64_t>(options_.window->size / 8, 1, 64);
     local_.resize(static_cast<std::size_t>(n));
     for (int w = 0; w < n; ++w) threads_.emplace_back([this, w] { worker_main(w); });
@@ -74,7 +80,7 @@ class CpuExecutor final : public Executor {
 
   ~CpuExecutor() override {
     {
-      std::unique_lock<std::mutex> lk(mu_);
+      std::unique_lock<AdaptiveMutex> lk(mu_);
       if (active_) aborting_ = true;
       wake_all();
       cv_done_.wait(lk, [&] { return !active_; });
@@ -86,7 +92,7 @@ class CpuExecutor final : public Executor {
 
   void execute(const Bindings& bindings) override {
     {
-      std::lock_guard<std::mutex> lk(mu_);
+      std::lock_guard<AdaptiveMutex> lk(mu_);
       if (active_ || unsynchronized_) {
         throw ExecutionError("execute(): the previous execution has not been synchronized");
       }
@@ -99,7 +105,7 @@ class CpuExecutor final : public Executor {
     validation_ns_ = ns_since(t0);
     engine_.start(values_);
     scheduler_.start();
-    std::lock_guard<std::mutex> lk(mu_);
+    std::lock_guard<AdaptiveMutex> lk(mu_);
     for (auto& l : local_) l = WorkerLocal{};
     log_.clear();
     error_ = nullptr;
@@ -123,7 +129,7 @@ class CpuExecutor final : public Executor {
   }
 
   void synchronize() override {
-    std::unique_lock<std::mutex> lk(mu_);
+    std::unique_lock<AdaptiveMutex> lk(mu_);
     cv_done_.wait(lk, [&] { return !active_; });
     if (!unsynchronized_) return;
     unsynchronized_ = false;
@@ -143,12 +149,12 @@ class CpuExecutor final : public Executor {
   }
 
   bool is_complete() const override {
-    std::lock_guard<std::mutex> lk(mu_);
+    std::lock_guard<AdaptiveMutex> lk(mu_);
     return !active_;
   }
 
   ProgramStats stats() const override {
-    std::lock_guard<std::mutex> lk(mu_);
+    std::lock_guard<AdaptiveMutex> lk(mu_);
     ProgramStats s;
     s.backend = "cpu";
     s.tasks = tasks_;
@@ -215,7 +221,7 @@ class CpuExecutor final : public Executor {
   // condition variable, so that work for one queue wakes a worker that serves it. One cache line
   // or more per worker: a spinner reads `look` in a loop. All but `look` guarded by mu_.
   struct alignas(64) Sleeper {
-    std::condition_variable cv;
+    std::condition_variable_any cv;
     bool asleep = false;
     bool helping = false;  ///< asleep means "helping generation, wake me if you need me"
     bool spinning = false;
@@ -327,7 +333,7 @@ class CpuExecutor final : public Executor {
     wake_all();
   }
 
-  void generate(int w, std::unique_lock<std::mutex>& lk, std::vector<std::uint32_t>& ready) {
+  void generate(int w, std::unique_lock<AdaptiveMutex>& lk, std::vector<std::uint32_t>& ready) {
     generating_ = true;
     const std::int64_t completions_before = completions_;
     lk.unlock();
@@ -373,7 +379,7 @@ class CpuExecutor final : public Executor {
   // several workers, every lock hand-over costs a cache-line transfer or a futex call, so short
   // tasks share one. Dependants are pushed with the end of the task that released them.
   void run(int w, std::span<const std::uint32_t> batch, std::int64_t start,
-           std::unique_lock<std::mutex>& lk, std::vector<std::uint32_t>& ready) {
+           std::unique_lock<AdaptiveMutex>& lk, std::vector<std::uint32_t>& ready) {
     running_ += static_cast<int>(batch.size());
     lk.unlock();
     std::exception_ptr error;
@@ -458,7 +464,7 @@ class CpuExecutor final : public Executor {
     batch.reserve(kMaxBatch);
     Sleeper& me = sleepers_[static_cast<std::size_t>(w)];
     WorkerLocal* local = nullptr;
-    std::unique_lock<std::mutex> lk(mu_);
+    std::unique_lock<AdaptiveMutex> lk(mu_);
     for (;;) {
       if (shutdown_) return;
       if (!active_) {
@@ -551,7 +557,7 @@ class CpuExecutor final : public Executor {
   // execution on a 2-core VM (docs/engine.md). Each push nudges one idle worker of its queue, as
   // it would wake one sleeper: the others keep spinning without touching the lock. Only when
   // every worker has a core of its own. Called and returns with mu_ held; true: look again.
-  bool spin_for_signal(int w, std::unique_lock<std::mutex>& lk) {
+  bool spin_for_signal(int w, std::unique_lock<AdaptiveMutex>& lk) {
     Sleeper& me = sleepers_[static_cast<std::size_t>(w)];
     me.spinning = true;
     me.nudged = false;
@@ -579,6 +585,7 @@ class CpuExecutor final : public Executor {
   }
 
   static constexpr std::int64_t kSpinNs = 200000;  // libgomp: 300 000 spins (GOMP_SPINCOUNT)
+  static constexpr int kLockSpins = 100;  ///< a few µs; glibc's adaptive mutexes spin up to 100
   static constexpr std::int64_t kGenerationBatch = 256;
   static constexpr std::int64_t kBatchNs = 2000;  ///< a batch of tasks lasts about this long
   static constexpr std::int64_t kMaxBatch = 16;
@@ -593,10 +600,10 @@ class CpuExecutor final : public Executor {
   std::vector<std::thread> threads_;
   std::int64_t low_water_ = 2;
 
-  mutable std::mutex mu_;
+  mutable AdaptiveMutex mu_;
   std::vector<Sleeper> sleepers_ =
       std::vector<Sleeper>(static_cast<std::size_t>(resolved_threads(options_.threads)));
-  std::condition_variable cv_done_;
+  std::condition_variable_any cv_done_;
   int sleeping_ = 0;  ///< workers whose Sleeper::asleep is set
   bool shutdown_ = false;
   bool active_ = false;
