@@ -260,6 +260,27 @@ TEST(CpuBackend, StatsCountTasksAndBusyTime) {
   EXPECT_NE(s.to_string().find("tasks 6"), std::string::npos);
 }
 
+// A worker that waits for work when the execution ends is woken late, maybe after synchronize()
+// returned: its wait counts up to the end of the execution, by whoever ended it, so that the stats
+// are final when synchronize() returns (they once grew on every later read).
+TEST(CpuBackend, StatsAreFinalWhenSynchronizeReturns) {
+  Kernel k = make_kernel(
+      "k", {}, [](const TaskArgs&) { std::this_thread::sleep_for(std::chrono::milliseconds(1)); });
+  CompileOptions o;
+  o.threads = 2;  // one runs the task, the other waits for work throughout
+  Program p = compile(parallel_for(Dense(1), "i", [&](Var i) { return task(k, {i}, {}); }), o);
+  for (int run = 0; run < 20; ++run) {
+    p.execute(Bindings());
+    p.synchronize();
+    const ProgramStats first = p.stats();
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    const ProgramStats later = p.stats();
+    ASSERT_EQ(first.idle_ns, later.idle_ns) << "run " << run;
+    ASSERT_EQ(first.scheduling_ns, later.scheduling_ns) << "run " << run;
+    ASSERT_LE(first.idle_ns, 2 * first.makespan_ns) << "run " << run;
+  }
+}
+
 TEST(CpuBackend, UnknownTargetIsACompileError) {
   CompileOptions o;
   o.target = "tpu";

@@ -121,7 +121,6 @@ class CpuExecutor final : public Executor {
     stall_since_ = -1;
     tasks_ = 0;
     clock_.reset();
-    ++executions_;
     end_ns_ = 0;
     active_ = true;
     unsynchronized_ = true;
@@ -226,6 +225,10 @@ class CpuExecutor final : public Executor {
     bool helping = false;  ///< asleep means "helping generation, wake me if you need me"
     bool spinning = false;
     bool nudged = false;
+    /// While it waits for work during an execution: when it began (else -1). Whoever ends the
+    /// execution counts the wait up to the end, so that the stats are complete and final when
+    /// synchronize() returns, however late the OS wakes this worker.
+    std::int64_t idle_since = -1;
     std::atomic<bool> look{false};  ///< set by nudge(), watched by the spinning worker
   };
 
@@ -328,6 +331,7 @@ class CpuExecutor final : public Executor {
 
   void finish_locked() {
     end_ns_ = now_ns();
+    for (std::size_t w = 0; w < sleepers_.size(); ++w) end_idle(sleepers_[w], local_[w], end_ns_);
     active_ = false;
     cv_done_.notify_all();
     wake_all();
@@ -530,24 +534,30 @@ class CpuExecutor final : public Executor {
           if (helped || woken || finished_locked()) continue;
         }
       }
-      const std::int64_t t0 = now_ns();
-      const std::uint64_t execution = executions_;
+      me.idle_since = now_ns();
       if (wake_at < 0 && spin_ && spin_for_signal(w, lk)) {
-        if (executions_ == execution) local->idle_ns += now_ns() - t0;
+        end_idle(me, *local, now_ns());
         continue;
       }
       set_asleep(me, true);
       if (wake_at >= 0) {
         // Rate limit: sleep until the next start is allowed (or something else happens).
-        me.cv.wait_for(lk, std::chrono::nanoseconds(std::max<std::int64_t>(wake_at - t0, 0)));
+        me.cv.wait_for(
+            lk, std::chrono::nanoseconds(std::max<std::int64_t>(wake_at - me.idle_since, 0)));
       } else {
         me.cv.wait(lk);
       }
       set_asleep(me, false);
-      // An execute() while we waited restarted the clock and the counters: this wait is not
-      // part of the new execution.
-      if (executions_ == execution) local->idle_ns += now_ns() - t0;
+      end_idle(me, *local, now_ns());  // unless the end of the execution counted it
     }
+  }
+
+  // With mu_ held: a worker's wait for work ends at `now` (its own wake-up, or the end of the
+  // execution, whichever comes first; a wait counted once).
+  static void end_idle(Sleeper& s, WorkerLocal& l, std::int64_t now) {
+    if (s.idle_since < 0) return;
+    l.idle_ns += now - s.idle_since;
+    s.idle_since = -1;
   }
 
   // Before sleeping, an idle worker spins for kSpinNs, until a push for one of its queues (or a
@@ -625,7 +635,6 @@ class CpuExecutor final : public Executor {
   std::atomic<bool> stop_{false};  ///< aborting_, readable without the lock (batches stop)
   int spinning_ = 0;               ///< workers in spin_for_signal (guarded by mu_)
   bool spin_ = false;              ///< every worker has a core of its own
-  std::uint64_t executions_ = 0;   ///< execute() calls (idle time spans none)
   WallClock clock_;
   std::int64_t end_ns_ = 0;
   std::int64_t validation_ns_ = 0;
