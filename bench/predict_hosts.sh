@@ -7,13 +7,15 @@
 # overhead model), and prints the summary lines.
 #
 #   bench/predict_hosts.sh build/tools/pto-wsp OUTDIR 4 8 16
+#
+# KV_LENGTHS=... (comma-separated) replaces the instance's KV lengths.
 set -euo pipefail
 cli=$(realpath "$1")
 out=$2
 shift 2
 mkdir -p "$out"
 here=$(dirname "$(realpath "$0")")
-kv=256,2048,3840,1536,3328,1024,2816,512,2304,4096,1792,3584,1280,3072,768,2560
+kv=${KV_LENGTHS:-256,2048,3840,1536,3328,1024,2816,512,2304,4096,1792,3584,1280,3072,768,2560}
 for t in "$@"; do
   "$cli" calibrate attention --threads "$t" --runs 20 --kv-lengths "$kv" \
     --out "$out/host-$t.json" | tee "$out/calibrate-$t.txt"
