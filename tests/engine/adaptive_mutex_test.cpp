@@ -68,5 +68,26 @@ TEST(AdaptiveMutex, TheUnlockWakesAWaiterThatSleeps) {
   }
 }
 
+// Several waiters asleep at once: each unlock must leave the lock marked so that the next one
+// wakes another (the hand-over of the three-state protocol).
+TEST(AdaptiveMutex, EveryOneOfSeveralSleepersGetsTheLock) {
+  AdaptiveMutex mu(0);  // waiters sleep at once
+  std::atomic<int> taken{0};
+  mu.lock();
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 4; ++i) {
+    waiters.emplace_back([&] {
+      std::lock_guard<AdaptiveMutex> lk(mu);
+      taken.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the others stay asleep
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(taken, 0);
+  mu.unlock();
+  for (std::thread& t : waiters) t.join();  // hangs if a sleeper is never woken
+  EXPECT_EQ(taken, 4);
+}
+
 }  // namespace
 }  // namespace pto::wsp::cpu

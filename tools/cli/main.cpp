@@ -187,42 +187,52 @@ int run(const RunFlags& f) {
 
 // Measures `f.workload` on the cpu backend and writes a machine description of this host: one
 // AICPU and one vector core per worker thread (each AICPU owning its core, as a cpu worker both
-// schedules and runs), every kernel's mean measured time, the measured scheduling overhead per
-// task as AICPU dispatch + retirement work, and the measured generation cost per task as host
-// time. `--backend sim --machine FILE` then predicts the cpu backend's makespan for other
-// schedules of the workload.
+// schedules and runs), every kernel's mean measured time, and a per-task overhead (AICPU
+// dispatch + retirement work; generation folded in, host_task_ns = 0) fitted so that the
+// simulator reproduces the measured median makespan. `--backend sim --machine FILE` then
+// predicts the cpu backend's makespan for other schedules of the workload.
 int calibrate(const RunFlags& f, const std::string& out, int runs) {
   const workloads::Instance inst = make_instance(f);
-  // Two programs of the workload, run in turn: one records every task (for the kernels' times),
-  // the other does not and gives the makespan to reproduce — recording costs the workers a log
-  // entry per task (allocations), which `run` without a trace does not pay.
+  // Two programs of the workload, one after the other (each run after its own warm-up, with its
+  // caches as `run --runs` has them): one records nothing and gives the makespan to reproduce,
+  // as `run` without a trace does; the other records every task, for the kernels' times —
+  // recording costs the workers a log entry per task (allocations).
   CompileOptions options;
   options.threads = f.threads;
-  Program timed = compile(inst.workload, options);
-  options.record_tasks = true;
-  Program recorded = compile(inst.workload, options);
-  std::map<std::string, std::pair<double, std::int64_t>> kernels;  // total ns, count
-  double scheduling = 0, generation = 0, tasks = 0;
   std::vector<double> makespans;
-  for (int r = 0; r < runs + 1; ++r) {
-    for (Program* p : {&timed, &recorded}) {
+  double scheduling = 0, generation = 0, tasks = 0;
+  int threads = 0;
+  {
+    Program timed = compile(inst.workload, options);
+    threads = timed.options().threads;
+    for (int r = 0; r < runs + 1; ++r) {
       workloads::reset_outputs(inst);
-      p->execute(inst.bindings);
-      p->synchronize();
+      timed.execute(inst.bindings);
+      timed.synchronize();
+      if (r == 0) continue;  // warm-up: first-touch page faults, cold caches
+      const ProgramStats s = timed.stats();
+      scheduling += static_cast<double>(s.scheduling_ns);
+      generation += static_cast<double>(s.generation_ns);
+      tasks += static_cast<double>(s.tasks);
+      makespans.push_back(static_cast<double>(s.makespan_ns));
     }
-    if (r == 0) continue;  // warm-up: first-touch page faults, cold caches
-    for (const TaskEvent& e : recorded.task_log()) {
-      auto& [total, count] = kernels[e.kernel];
-      total += static_cast<double>(e.end_ns - e.start_ns);
-      ++count;
-    }
-    const ProgramStats s = timed.stats();
-    scheduling += static_cast<double>(s.scheduling_ns);
-    generation += static_cast<double>(s.generation_ns);
-    tasks += static_cast<double>(s.tasks);
-    makespans.push_back(static_cast<double>(s.makespan_ns));
   }
-  const int threads = timed.options().threads;
+  std::map<std::string, std::pair<double, std::int64_t>> kernels;  // total ns, count
+  {
+    options.record_tasks = true;
+    Program recorded = compile(inst.workload, options);
+    for (int r = 0; r < runs + 1; ++r) {
+      workloads::reset_outputs(inst);
+      recorded.execute(inst.bindings);
+      recorded.synchronize();
+      if (r == 0) continue;
+      for (const TaskEvent& e : recorded.task_log()) {
+        auto& [total, count] = kernels[e.kernel];
+        total += static_cast<double>(e.end_ns - e.start_ns);
+        ++count;
+      }
+    }
+  }
   Machine m;
   m.name = fmt::format("this host, {} worker threads (pto-wsp calibrate {})", threads, f.workload);
   m.clock_ghz = 1.0;

@@ -68,9 +68,9 @@ class CpuExecutor final : public Executor {
     options_.window = options_.window.value_or(TaskWindow{});
     low_water_ = 2 * n;
     spin_ = n <= usable_cores();
-    // A waiter for the scheduler lock spins only where each worker has a core and the host has
-    // more than two: on a 2-core VM spinning made 1 M tiny tasks on 2 workers 2x slower, where
-    // on a 16-core host it made the attention instance 14% faster on 2 to 16 workers
+    // A waiter for the scheduler lock spins only where each worker has a core and the process
+    // may run on more than two: on a 2-core VM spinning made 1 M tiny tasks on 2 workers 2x slower,
+    // where on a 16-core host it made the attention instance 14% faster on 2 to 16 workers
     // (docs/engine.md, "The scheduler lock").
     mu_.set_spins(spin_ && usable_cores() > 2 ? kLockSpins : 0);
     window_hysteresis_ = std::clamp<std::int64_t>(options_.window->size / 8, 1, 64);
@@ -81,7 +81,10 @@ class CpuExecutor final : public Executor {
   ~CpuExecutor() override {
     {
       std::unique_lock<AdaptiveMutex> lk(mu_);
-      if (active_) aborting_ = true;
+      if (active_) {
+        aborting_ = true;
+        stop_.store(true, std::memory_order_relaxed);  // running batches stop after their task
+      }
       wake_all();
       cv_done_.wait(lk, [&] { return !active_; });
       shutdown_ = true;
@@ -334,7 +337,10 @@ class CpuExecutor final : public Executor {
     for (std::size_t w = 0; w < sleepers_.size(); ++w) end_idle(sleepers_[w], local_[w], end_ns_);
     active_ = false;
     cv_done_.notify_all();
-    wake_all();
+    // Spinners stop spinning; sleepers sleep on until the next execute() (or the destructor)
+    // wakes them: waking every worker here only to park it again put up to N threads on the
+    // run queue just as the caller went on (a `calibrate` timing another program, say).
+    for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) nudge(w);
   }
 
   void generate(int w, std::unique_lock<AdaptiveMutex>& lk, std::vector<std::uint32_t>& ready) {
