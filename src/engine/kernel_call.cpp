@@ -1,6 +1,8 @@
 // Kernel and cost-function calls with the task named in errors.
 #include "engine/kernel_call.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "pto/wsp/core/error.hpp"
@@ -17,6 +19,20 @@ std::string task_name(const Kernel& k, std::span<const AxisValue> axes) {
 }
 
 }  // namespace
+
+std::vector<KernelStats> kernel_stats(const Plan& plan, std::span<const NodeTotals> nodes) {
+  std::vector<KernelStats> out;
+  for (std::size_t n = 0; n < nodes.size() && n < plan.nodes.size(); ++n) {
+    if (nodes[n].tasks == 0) continue;
+    const std::string& name = plan.kernels[static_cast<std::size_t>(plan.nodes[n].kernel)].name();
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const KernelStats& k) { return k.kernel == name; });
+    if (it == out.end()) it = out.insert(out.end(), KernelStats{name, 0, 0});
+    it->tasks += nodes[n].tasks;
+    it->busy_ns += nodes[n].busy_ns;
+  }
+  return out;
+}
 
 TaskEvent task_event(const Plan& plan, const TaskRecord& t, int worker, std::int64_t start,
                      std::int64_t end) {

@@ -34,6 +34,15 @@ class TaskAxes {
   int n_;
 };
 
+/// What a backend counts per plan node: tasks run and their summed time.
+struct NodeTotals {
+  std::int64_t tasks = 0;
+  std::int64_t busy_ns = 0;
+};
+/// ProgramStats::kernels from per-node totals (indexed by plan node): nodes that call one kernel
+/// are summed; kernels that ran no task are left out.
+std::vector<KernelStats> kernel_stats(const Plan& plan, std::span<const NodeTotals> nodes);
+
 /// The log entry of a finished task (times on the backend's clock).
 TaskEvent task_event(const Plan& plan, const TaskRecord& t, int worker, std::int64_t start,
                      std::int64_t end);

@@ -88,6 +88,16 @@ void append_stats_json(Buffer& out, const ProgramStats& s) {
     }
     out.append(std::string_view("]}"));
   }
+  out.append(std::string_view("],"));
+  key("kernels");
+  out.push_back('[');
+  for (std::size_t k = 0; k < s.kernels.size(); ++k) {
+    if (k > 0) out.push_back(',');
+    out.append(std::string_view("{\"kernel\":"));
+    append_json_string(out, s.kernels[k].kernel);
+    fmt::format_to(fmt::appender(out), ",\"tasks\":{},\"busy_ns\":{}}}", s.kernels[k].tasks,
+                   s.kernels[k].busy_ns);
+  }
   out.append(std::string_view("]}"));
 }
 
@@ -121,6 +131,17 @@ std::string ProgramStats::to_string() const {
                    "{:<{}}  queues {:<{}}  tasks {:>{}}  busy {:>{}} ms  util {:.1f}%\n", names[w],
                    id_w, queue_lists[w], queues_w, workers[w].tasks, tasks_w, busy[w], busy_w,
                    100.0 * workers[w].utilisation);
+  }
+  std::size_t kernel_w = 1, ktasks_w = 1;
+  for (const KernelStats& k : kernels) {
+    kernel_w = std::max(kernel_w, k.kernel.size());
+    ktasks_w = std::max(ktasks_w, fmt::formatted_size("{}", k.tasks));
+  }
+  for (const KernelStats& k : kernels) {
+    fmt::format_to(std::back_inserter(out),
+                   "kernel {:<{}}  tasks {:>{}}  busy {:.3f} ms  mean {:.1f} ns\n", k.kernel,
+                   kernel_w, k.tasks, ktasks_w, static_cast<double>(k.busy_ns) / 1e6,
+                   static_cast<double>(k.busy_ns) / static_cast<double>(k.tasks));
   }
   out.pop_back();  // no trailing newline, like every other to_string()
   return out;

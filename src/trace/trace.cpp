@@ -220,6 +220,18 @@ void append_stats_tables(Buffer& out, const ProgramStats& s) {
                    w, trace_text::queue_list(ws.queues), ws.tasks,
                    static_cast<double>(ws.busy_ns) / 1e6, 100.0 * ws.utilisation);
   }
+  out.append(std::string_view(
+      "</table>\n<h2>Kernels</h2>\n<table class=\"kernels\" id=\"kernels\">\n<tr><th>kernel</th>"
+      "<th>tasks</th><th>busy</th><th>mean</th></tr>\n"));
+  for (const KernelStats& k : s.kernels) {
+    out.append(std::string_view("<tr><td>"));
+    trace_text::append_html(out, k.kernel);
+    fmt::format_to(app,
+                   "</td><td class=\"num\">{}</td><td class=\"num\">{:.3f} ms</td>"
+                   "<td class=\"num\">{:.1f} ns</td></tr>\n",
+                   k.tasks, static_cast<double>(k.busy_ns) / 1e6,
+                   static_cast<double>(k.busy_ns) / static_cast<double>(k.tasks));
+  }
   out.append(std::string_view("</table>\n"));
 }
 

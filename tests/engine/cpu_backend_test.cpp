@@ -258,6 +258,10 @@ TEST(CpuBackend, StatsCountTasksAndBusyTime) {
   EXPECT_GE(s.workers[0].busy_ns + s.workers[1].busy_ns, 6 * 2'000'000);
   EXPECT_GE(s.makespan_ns, 6'000'000);
   EXPECT_NE(s.to_string().find("tasks 6"), std::string::npos);
+  ASSERT_EQ(s.kernels.size(), 1u);  // the per-kernel totals: the same tasks, the same time
+  EXPECT_EQ(s.kernels[0].kernel, "k");
+  EXPECT_EQ(s.kernels[0].tasks, 6);
+  EXPECT_EQ(s.kernels[0].busy_ns, s.workers[0].busy_ns + s.workers[1].busy_ns);
 }
 
 // A worker that waits for work when the execution ends is woken late, maybe after synchronize()

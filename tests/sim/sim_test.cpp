@@ -63,6 +63,34 @@ TEST(Sim, IndependentTasksTakeCeilNOverCRoundsPlusLatencies) {
   }
 }
 
+// ProgramStats::kernels: per kernel name, over every node that calls it, exactly the costs.
+TEST(Sim, StatsSumEachKernelOverEveryNodeThatCallsIt) {
+  const Kernel plain = make_kernel("a", {}, [](const TaskArgs&) {});
+  const Kernel a = plain.with_cost(CoreKind::Vector, Var("i") * 10 + 1000);
+  const Kernel b =
+      make_kernel("b", {}, [](const TaskArgs&) {}).with_cost(CoreKind::Vector, Var("i") + 500);
+  const auto loop = [](const Kernel& k, std::int64_t n) {
+    return parallel_for(Dense(n), "i", [&](Var i) { return task(k, {i}, {}); });
+  };
+  CompileOptions o;
+  o.target = "sim";
+  o.machine = ideal(2);
+  Program p = compile(combine({loop(a, 3), loop(b, 2), loop(a, 2)}), o);
+  p.execute(Bindings{});
+  p.synchronize();
+  const ProgramStats s = p.stats();
+  ASSERT_EQ(s.kernels.size(), 2u);
+  EXPECT_EQ(s.kernels[0].kernel, "a");
+  EXPECT_EQ(s.kernels[0].tasks, 5);
+  EXPECT_EQ(s.kernels[0].busy_ns, 1000 + 1010 + 1020 + 1000 + 1010);
+  EXPECT_EQ(s.kernels[1].kernel, "b");
+  EXPECT_EQ(s.kernels[1].tasks, 2);
+  EXPECT_EQ(s.kernels[1].busy_ns, 500 + 501);
+  p.execute(Bindings{});  // a second execution counts from zero
+  p.synchronize();
+  EXPECT_EQ(p.stats().kernels[0].busy_ns, 5040);
+}
+
 TEST(Sim, ChainPaysEveryLinkLatency) {
   Machine m = ideal(4);
   m.aicpu_dispatch_ns = 200;

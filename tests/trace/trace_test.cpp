@@ -45,6 +45,7 @@ ProgramStats sample_stats() {
   s.stolen = 1;
   s.memory_wait_ns = 70;
   s.workers = {{2, 5'000, 5.0 / 9.0, {0, 2}, "", ""}, {2, 4'000, 4.0 / 9.0, {1}, "", ""}};
+  s.kernels = {{"attn", 3, 7'600}, {"norm", 1, 1'400}};
   return s;
 }
 
@@ -305,6 +306,9 @@ TEST(TraceHtml, ShowsTheStatsTable) {
   EXPECT_NE(h.find("<tr><th>window stalls</th><td class=\"num\">1</td></tr>"), std::string::npos);
   EXPECT_NE(h.find("<td>0,2</td>"), std::string::npos);  // worker 0's queues
   EXPECT_NE(h.find("55.6%"), std::string::npos);         // worker 0's utilisation
+  EXPECT_NE(h.find("<tr><td>attn</td><td class=\"num\">3</td><td class=\"num\">0.008 ms</td>"
+                   "<td class=\"num\">2533.3 ns</td></tr>"),
+            std::string::npos);
 }
 
 // --- files -------------------------------------------------------------------------------------
@@ -395,7 +399,10 @@ TEST(ProgramStatsFormat, JsonHasEveryField) {
   EXPECT_DOUBLE_EQ(j.at("workers")[0].at("utilisation").get<double>(), 5.0 / 9.0);
   EXPECT_EQ(j.at("workers")[0].at("queues"), (json{0, 2}));
   EXPECT_EQ(j.at("workers")[1].at("queues"), (json{1}));
-  EXPECT_EQ(j.size(), 18u) << "a field was added: print it here too";
+  ASSERT_EQ(j.at("kernels").size(), 2u);
+  EXPECT_EQ(j.at("kernels")[0], (json{{"kernel", "attn"}, {"tasks", 3}, {"busy_ns", 7'600}}));
+  EXPECT_EQ(j.at("kernels")[1], (json{{"kernel", "norm"}, {"tasks", 1}, {"busy_ns", 1'400}}));
+  EXPECT_EQ(j.size(), 19u) << "a field was added: print it here too";
 }
 
 TEST(ProgramStatsFormat, JsonWritesNonFiniteRatiosAsNull) {
@@ -424,7 +431,12 @@ TEST(ProgramStatsFormat, TextHasOneLinePerQuantityAndPerWorker) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("memory wait 0.000 ms\n"), std::string::npos);
-  EXPECT_EQ(count(text, "\n"), 17u + 2u - 1u);  // 17 quantities, 2 workers, no final newline
+  EXPECT_NE(text.find("kernel attn  tasks 3  busy 0.008 ms  mean 2533.3 ns\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kernel norm  tasks 1  busy 0.001 ms  mean 1400.0 ns"), std::string::npos)
+      << text;
+  // 17 quantities, 2 workers, 2 kernels, no final newline
+  EXPECT_EQ(count(text, "\n"), 17u + 2u + 2u - 1u);
   EXPECT_NE(text.back(), '\n');
 }
 

@@ -193,46 +193,31 @@ int run(const RunFlags& f) {
 // predicts the cpu backend's makespan for other schedules of the workload.
 int calibrate(const RunFlags& f, const std::string& out, int runs) {
   const workloads::Instance inst = make_instance(f);
-  // Two programs of the workload, one after the other (each run after its own warm-up, with its
-  // caches as `run --runs` has them): one records nothing and gives the makespan to reproduce,
-  // as `run` without a trace does; the other records every task, for the kernels' times —
-  // recording costs the workers a log entry per task (allocations).
+  // The kernels' times come from the stats (ProgramStats::kernels), not from a task log:
+  // recording costs the workers a log entry per task, which `run` without a trace does not pay.
   CompileOptions options;
   options.threads = f.threads;
-  std::vector<double> makespans;
-  double scheduling = 0, generation = 0, tasks = 0;
-  int threads = 0;
-  {
-    Program timed = compile(inst.workload, options);
-    threads = timed.options().threads;
-    for (int r = 0; r < runs + 1; ++r) {
-      workloads::reset_outputs(inst);
-      timed.execute(inst.bindings);
-      timed.synchronize();
-      if (r == 0) continue;  // warm-up: first-touch page faults, cold caches
-      const ProgramStats s = timed.stats();
-      scheduling += static_cast<double>(s.scheduling_ns);
-      generation += static_cast<double>(s.generation_ns);
-      tasks += static_cast<double>(s.tasks);
-      makespans.push_back(static_cast<double>(s.makespan_ns));
-    }
-  }
+  Program program = compile(inst.workload, options);
   std::map<std::string, std::pair<double, std::int64_t>> kernels;  // total ns, count
-  {
-    options.record_tasks = true;
-    Program recorded = compile(inst.workload, options);
-    for (int r = 0; r < runs + 1; ++r) {
-      workloads::reset_outputs(inst);
-      recorded.execute(inst.bindings);
-      recorded.synchronize();
-      if (r == 0) continue;
-      for (const TaskEvent& e : recorded.task_log()) {
-        auto& [total, count] = kernels[e.kernel];
-        total += static_cast<double>(e.end_ns - e.start_ns);
-        ++count;
-      }
+  double scheduling = 0, generation = 0, tasks = 0;
+  std::vector<double> makespans;
+  for (int r = 0; r < runs + 1; ++r) {
+    workloads::reset_outputs(inst);
+    program.execute(inst.bindings);
+    program.synchronize();
+    if (r == 0) continue;  // warm-up: first-touch page faults, cold caches
+    const ProgramStats s = program.stats();
+    for (const KernelStats& k : s.kernels) {
+      auto& [total, count] = kernels[k.kernel];
+      total += static_cast<double>(k.busy_ns);
+      count += k.tasks;
     }
+    scheduling += static_cast<double>(s.scheduling_ns);
+    generation += static_cast<double>(s.generation_ns);
+    tasks += static_cast<double>(s.tasks);
+    makespans.push_back(static_cast<double>(s.makespan_ns));
   }
+  const int threads = program.options().threads;
   Machine m;
   m.name = fmt::format("this host, {} worker threads (pto-wsp calibrate {})", threads, f.workload);
   m.clock_ghz = 1.0;

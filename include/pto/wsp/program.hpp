@@ -52,6 +52,15 @@ struct WorkerStats {
   std::string group;         ///< its trace process: "" (cpu), "AICPU 2" or "vector cores" (sim)
 };
 
+/// The tasks of one kernel (by name, over every node that calls it).
+struct KernelStats {
+  std::string kernel;
+  std::int64_t tasks = 0;
+  /// Their summed time from start to end, as WorkerStats::busy_ns counts it (sim: on their
+  /// cores, cold starts and HBM waits included).
+  std::int64_t busy_ns = 0;
+};
+
 struct ProgramStats {
   std::string backend;  ///< "cpu" or "sim" (sim: every time is simulated)
   std::int64_t tasks = 0;
@@ -78,7 +87,9 @@ struct ProgramStats {
   std::int64_t memory_wait_ns = 0;
   int queues = 1;
   std::vector<WorkerStats> workers;
-  /// A table, one line per quantity and one per worker.
+  /// Every kernel that ran a task, in the order the plan first calls them.
+  std::vector<KernelStats> kernels;
+  /// A table, one line per quantity, one per worker and one per kernel.
   std::string to_string() const;
   /// The same quantities as one JSON object.
   std::string to_json() const;

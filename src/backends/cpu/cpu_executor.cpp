@@ -109,7 +109,10 @@ class CpuExecutor final : public Executor {
     engine_.start(values_);
     scheduler_.start();
     std::lock_guard<AdaptiveMutex> lk(mu_);
-    for (auto& l : local_) l = WorkerLocal{};
+    for (auto& l : local_) {
+      l = WorkerLocal{};
+      l.nodes.resize(plan_.nodes.size());
+    }
     log_.clear();
     error_ = nullptr;
     aborting_ = false;
@@ -193,6 +196,14 @@ class CpuExecutor final : public Executor {
     }
     s.scheduling_ns_per_task =
         s.tasks > 0 ? static_cast<double>(s.scheduling_ns) / static_cast<double>(s.tasks) : 0.0;
+    std::vector<engine::NodeTotals> nodes(plan_.nodes.size());
+    for (const WorkerLocal& l : local_) {
+      for (std::size_t n = 0; n < l.nodes.size(); ++n) {
+        nodes[n].tasks += l.nodes[n].tasks;
+        nodes[n].busy_ns += l.nodes[n].busy_ns;
+      }
+    }
+    s.kernels = engine::kernel_stats(plan_, nodes);
     return s;
   }
 
@@ -216,7 +227,8 @@ class CpuExecutor final : public Executor {
     std::int64_t critical_path_ns = 0;  ///< the longest path ending at a task it ran
     std::int64_t helper_chunks = 0;
     std::vector<TaskEvent> log;
-    std::vector<Released> released;  ///< scratch of run()
+    std::vector<Released> released;         ///< scratch of run()
+    std::vector<engine::NodeTotals> nodes;  ///< by plan node: its tasks this worker ran
   };
 
   // How an idle worker waits: spinning on `look` (spin_for_signal), then asleep on its own
@@ -459,6 +471,9 @@ class CpuExecutor final : public Executor {
     WorkerLocal& l = local_[static_cast<std::size_t>(w)];
     ++l.tasks;
     l.busy_ns += end - start;
+    engine::NodeTotals& node = l.nodes[static_cast<std::size_t>(t.payload.node)];
+    ++node.tasks;
+    node.busy_ns += end - start;
     if (options_.record_tasks) l.log.push_back(engine::task_event(plan_, t, w, start, end));
     return end;
   }

@@ -190,6 +190,7 @@ class SimExecutor final : public Executor {
       s.idle_ns += last_end_ - core.busy_ns;
       s.workers.push_back(std::move(w));
     }
+    s.kernels = engine::kernel_stats(plan_, node_totals_);
     return s;
   }
 
@@ -302,6 +303,7 @@ class SimExecutor final : public Executor {
     run_log_.clear();
     ready_.clear();  // a run that failed may have left tasks in it
     for (Core& c : cores_) c = Core{c.kind, c.group, c.position};
+    node_totals_.assign(plan_.nodes.size(), engine::NodeTotals{});
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
     }
@@ -409,6 +411,7 @@ class SimExecutor final : public Executor {
     if (engine_.slots() > flights_.size()) {  // per-slot state covers every slot handed out
       flights_.resize(engine_.slots());
       cost_.resize(engine_.slots());
+      node_of_.resize(engine_.slots());
     }
     // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
     // whole window later on a busy machine) then needs only its scheduling fields. A cost
@@ -467,6 +470,7 @@ class SimExecutor final : public Executor {
     const CostModel::Cost c = costs_.of(t);
     t.unit = static_cast<std::uint8_t>(c.core);
     cost_[slot] = c.ns;
+    node_of_[slot] = t.payload.node;
   }
 
   CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
@@ -615,6 +619,9 @@ class SimExecutor final : public Executor {
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += f.end - f.start;
     ++c.tasks;
+    engine::NodeTotals& node = node_totals_[static_cast<std::size_t>(node_of_[slot])];
+    ++node.tasks;
+    node.busy_ns += f.end - f.start;
     free_of(f.aicpu)[static_cast<std::size_t>(c.kind)].give_back(c.position);
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
@@ -681,6 +688,8 @@ class SimExecutor final : public Executor {
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
   std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns (or kCostAtReady)
+  std::vector<int> node_of_;         ///< by slot: the task's plan node (set with its cost)
+  std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks run, time on cores
   EventHeap<Event> events_;
   Fifo arrivals_;   ///< generated tasks reaching their AICPU
   Fifo retires_;    ///< completions noticed by their AICPU
