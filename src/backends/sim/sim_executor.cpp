@@ -411,7 +411,6 @@ class SimExecutor final : public Executor {
     if (engine_.slots() > flights_.size()) {  // per-slot state covers every slot handed out
       flights_.resize(engine_.slots());
       cost_.resize(engine_.slots());
-      node_of_.resize(engine_.slots());
     }
     // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
     // whole window later on a busy machine) then needs only its scheduling fields. A cost
@@ -470,7 +469,12 @@ class SimExecutor final : public Executor {
     const CostModel::Cost c = costs_.of(t);
     t.unit = static_cast<std::uint8_t>(c.core);
     cost_[slot] = c.ns;
-    node_of_[slot] = t.payload.node;
+    // The per-kernel stats, here where the payload is in cache: a task's time on its core is
+    // this cost plus a cold start and an HBM wait, added at its start (which reads the payload
+    // then anyway).
+    engine::NodeTotals& node = node_totals_[static_cast<std::size_t>(t.payload.node)];
+    ++node.tasks;
+    node.busy_ns += c.ns;
   }
 
   CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
@@ -594,6 +598,10 @@ class SimExecutor final : public Executor {
       f.end += wait;
       memory_wait_ns_ += wait;
     }
+    if (f.end - f.start != cost_[slot]) {  // a cold start or an HBM wait: read the payload then
+      node_totals_[static_cast<std::size_t>(t.payload.node)].busy_ns +=
+          f.end - f.start - cost_[slot];
+    }
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
     schedule_mostly_ordered(core_ends_, f.end, Event::CoreDone, slot);
@@ -619,9 +627,6 @@ class SimExecutor final : public Executor {
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += f.end - f.start;
     ++c.tasks;
-    engine::NodeTotals& node = node_totals_[static_cast<std::size_t>(node_of_[slot])];
-    ++node.tasks;
-    node.busy_ns += f.end - f.start;
     free_of(f.aicpu)[static_cast<std::size_t>(c.kind)].give_back(c.position);
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
@@ -688,7 +693,6 @@ class SimExecutor final : public Executor {
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
   std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns (or kCostAtReady)
-  std::vector<int> node_of_;         ///< by slot: the task's plan node (set with its cost)
   std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks run, time on cores
   EventHeap<Event> events_;
   Fifo arrivals_;   ///< generated tasks reaching their AICPU
