@@ -351,7 +351,7 @@ class CpuExecutor final : public Executor {
     cv_done_.notify_all();
     // Spinners stop spinning; sleepers sleep on until the next execute() (or the destructor)
     // wakes them: waking every worker here only to park it again put up to N threads on the
-    // run queue just as the caller went on (a `calibrate` timing another program, say).
+    // run queue just as the caller went on (to time something else, say).
     for (int w = 0; w < static_cast<int>(sleepers_.size()); ++w) nudge(w);
   }
 
