@@ -57,7 +57,8 @@ struct KernelStats {
   std::string kernel;
   std::int64_t tasks = 0;
   /// Their summed time from start to end, as WorkerStats::busy_ns counts it (sim: on their
-  /// cores, cold starts and HBM waits included).
+  /// cores, cold starts and HBM waits included). After a failed run, sim counts the tasks it had
+  /// costed, cpu the tasks that ran.
   std::int64_t busy_ns = 0;
 };
 
