@@ -417,9 +417,7 @@ class CpuExecutor final : public Executor {
       released.push_back(Released{ready.size(), end});
       ++ran;
       if (error) break;
-      // The next task of the batch starts where this one ended, or, when tasks are recorded,
-      // once its log entry is written: the entry is no part of a kernel's time (it allocates).
-      start = options_.record_tasks ? now_ns() : end;
+      start = end;
     }
     lk.lock();
     running_ -= static_cast<int>(batch.size());

@@ -693,7 +693,7 @@ class SimExecutor final : public Executor {
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
   std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns (or kCostAtReady)
-  std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks run, time on cores
+  std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks costed, time on cores
   EventHeap<Event> events_;
   Fifo arrivals_;   ///< generated tasks reaching their AICPU
   Fifo retires_;    ///< completions noticed by their AICPU
