@@ -103,6 +103,8 @@ void Engine::start(const BoundValues& values) {
   group_stack_.clear();
   gate_stack_.clear();
   gate_marks_.clear();
+  gate_floor_ = 0;
+  gate_epoch_ = 0;
   contexts_.assign(1, Context{});
   contexts_[0].in_use = true;
   current_context_ = 0;
@@ -375,7 +377,21 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
   }
 }
 
-void Engine::commit_task() {
+// Inlined into commit (all its calls are there): once per gate of each task.
+[[gnu::always_inline]] inline void Engine::wait_for_gate(const GateRef& gate, TaskRecord& t,
+                                                         std::uint32_t slot) {
+  if (gate.ref == kNone) return;
+  if (gate.is_task) {
+    TaskRecord& p = task(gate.ref);
+    if (p.id != gate.stamp || p.dep_stamp == t.id) return;  // recycled, or already waited on
+    p.dep_stamp = t.id;
+    if (add_edge(gate.ref, slot)) t.deps.push_back(p.id);
+  } else if (group(gate.ref).serial == gate.stamp) {  // else finished and recycled
+    add_edge(gate.ref | kGroupBit, slot);
+  }
+}
+
+void Engine::commit(std::size_t first_gate, const GateRef& extra) {
   const std::uint32_t slot = pending_slot_;
   TaskRecord& t = task(slot);
   if (options_.dispatcher && !options_.dispatcher->trivial()) {
@@ -401,17 +417,10 @@ void Engine::commit_task() {
     count_up(parent.pending);
     ++parent.members;
   }
-  for (const Gate& gate : gate_stack_) {
-    if (gate.ref == kNone) continue;
-    if (gate.is_task) {
-      TaskRecord& p = task(gate.ref);
-      if (p.id != gate.stamp || p.dep_stamp == t.id) continue;  // recycled, or already waited on
-      p.dep_stamp = t.id;
-      if (add_edge(gate.ref, slot)) t.deps.push_back(p.id);
-    } else if (group(gate.ref).serial == gate.stamp) {  // else finished and recycled
-      add_edge(gate.ref | kGroupBit, slot);
-    }
+  for (std::size_t g = first_gate; g < gate_stack_.size(); ++g) {
+    wait_for_gate(gate_stack_[g], t, slot);
   }
+  wait_for_gate(extra, t, slot);
   if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
   if (count_down(t.pending) == 1) {
     ready_out_->push_back(slot);
@@ -420,10 +429,31 @@ void Engine::commit_task() {
   }
 }
 
+// item_begin, commit_task, item_end without pushing the previous body on the gate stack and
+// popping it again.
+void Engine::commit_item() {
+  Chain& chain = chains_.back();
+  const bool implied = chain.last.valid() && chain.epoch == gate_epoch_;  // as open_body
+  chain.epoch = gate_epoch_;
+  commit(implied ? gate_stack_.size() : gate_floor_, chain.last);
+  chain.last = Gate{last_slot_, true, task(last_slot_).id};
+}
+
 // A body of the innermost chain begins: its tasks wait for the previous body.
 [[gnu::always_inline]] inline void Engine::open_body() {
-  gate_marks_.push_back(gate_stack_.size());
-  gate_stack_.push_back(chains_.back().last);
+  Chain& chain = chains_.back();
+  gate_marks_.push_back(BodyMark{gate_stack_.size(), gate_floor_});
+  // The previous body waited for the gates below (or for what implied them): waiting for it
+  // covers them.
+  if (chain.last.valid() && chain.epoch == gate_epoch_) gate_floor_ = gate_stack_.size();
+  chain.epoch = gate_epoch_;
+  gate_stack_.push_back(chain.last);
+}
+
+[[gnu::always_inline]] inline void Engine::close_body() {
+  gate_stack_.resize(gate_marks_.back().size);
+  gate_floor_ = gate_marks_.back().floor;
+  gate_marks_.pop_back();
 }
 
 void Engine::item_begin() {
@@ -431,8 +461,7 @@ void Engine::item_begin() {
 }
 
 void Engine::item_end() {
-  gate_stack_.resize(gate_marks_.back());
-  gate_marks_.pop_back();
+  close_body();
   chains_.back().last = Gate{last_slot_, true, task(last_slot_).id};
 }
 
@@ -485,10 +514,9 @@ void Engine::group_end() {
   if (rec.members == 0) {
     // A body without tasks (an empty iteration, cond without else, a CSP record/synchronize)
     // must still end after what it waited for, or the next body would not wait for it.
-    for (const Gate& gate : gate_stack_) gate_group(gate, g);
+    for (std::size_t k = gate_floor_; k < gate_stack_.size(); ++k) gate_group(gate_stack_[k], g);
   }
-  gate_stack_.resize(gate_marks_.back());
-  gate_marks_.pop_back();
+  close_body();
   chains_.back().last = Gate{g, false, rec.serial};
   member_done(g, *ready_out_);
 }
@@ -517,6 +545,7 @@ int Engine::context_new() {
   Context c;
   c.group_stack = group_stack_;  // its tasks are members of the enclosing bodies
   c.gate_stack = gate_stack_;    // and wait for what they wait for
+  c.gate_floor = gate_floor_;
   c.in_use = true;
   for (std::size_t i = 1; i < contexts_.size(); ++i) {
     if (!contexts_[i].in_use) {
@@ -535,12 +564,14 @@ void Engine::context_switch(int id) {
   out.group_stack.swap(group_stack_);
   out.gate_stack.swap(gate_stack_);
   out.gate_marks.swap(gate_marks_);
+  out.gate_floor = gate_floor_;
   out.last_slot = last_slot_;
   Context& in = contexts_[static_cast<std::size_t>(id)];
   in.chains.swap(chains_);
   in.group_stack.swap(group_stack_);
   in.gate_stack.swap(gate_stack_);
   in.gate_marks.swap(gate_marks_);
+  gate_floor_ = in.gate_floor;  // a context's gates change only while it is current: no new epoch
   last_slot_ = in.last_slot;
   current_context_ = id;
 }
@@ -552,10 +583,12 @@ void Engine::context_free(int id) {
 
 void Engine::push_gate(GateRef gate) {
   gate_stack_.push_back(gate);
+  ++gate_epoch_;
 }
 
 void Engine::pop_gate() {
   gate_stack_.pop_back();
+  ++gate_epoch_;
 }
 
 GateRef Engine::chain_last() {

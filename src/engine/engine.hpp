@@ -221,7 +221,8 @@ class Engine final : private GenerationSink {
   // GenerationSink
   TaskPayload& next_payload() override;
   bool has_room() override;
-  void commit_task() override;
+  void commit_task() override { commit(gate_floor_, Gate{}); }
+  void commit_item() override;
   void chain_begin() override;
   void chain_end() override;
   void group_begin() override;
@@ -238,6 +239,12 @@ class Engine final : private GenerationSink {
   void pop_gate() override;
   GateRef chain_last() override;
   void open_body();
+  void close_body();
+  /// Commits the pending payload's task, waiting for the gates in force from `first_gate` on
+  /// and for `extra` (a chain item's previous body, when valid).
+  void commit(std::size_t first_gate, const GateRef& extra);
+  /// Makes task `slot` (being committed, id `id`) wait for `gate`'s record.
+  void wait_for_gate(const GateRef& gate, TaskRecord& t, std::uint32_t slot);
 
   // Replays a chunk's buffered events, then generates the rest of it; returns false when it
   // stopped early (budget or window), true when the chunk is finished.
@@ -333,6 +340,15 @@ class Engine final : private GenerationSink {
   using Gate = GateRef;
   struct Chain {
     Gate last;  ///< the previous body of the chain
+    /// gate_epoch_ when the previous body opened. While it is unchanged, the gates below the
+    /// chain's bodies are the ones the previous body waited for, so a body that waits for the
+    /// previous one waits for them too (transitively) and need not look at them again.
+    std::uint64_t epoch = 0;
+  };
+  /// An open body: the gate stack's size before its gates, and the gate floor outside it.
+  struct BodyMark {
+    std::size_t size;
+    std::size_t floor;
   };
   /// Where generation stands: one per CSP process being generated, plus the main one. The live
   /// one is in the members below; the others wait in `contexts_`.
@@ -340,17 +356,24 @@ class Engine final : private GenerationSink {
     std::vector<Chain> chains;
     std::vector<std::uint32_t> group_stack;
     std::vector<Gate> gate_stack;
-    std::vector<std::size_t> gate_marks;
+    std::vector<BodyMark> gate_marks;
+    std::size_t gate_floor = 0;
     std::uint32_t last_slot = kNone;
     bool in_use = false;
   };
   std::vector<Chain> chains_;
   std::vector<std::uint32_t> group_stack_;  ///< open groups, innermost last
   std::vector<Gate> gate_stack_;            ///< what every task committed now waits for
-  std::vector<std::size_t> gate_marks_;     ///< gate_stack_ size before each open body's gates
-  std::uint32_t pending_slot_ = kNone;      ///< slot handed out by next_payload
-  std::uint32_t last_slot_ = kNone;         ///< the task committed last (an item's task)
-  std::vector<Context> contexts_;           ///< [0]: the main generation; others: CSP processes
+  std::vector<BodyMark> gate_marks_;        ///< one per open body, innermost last
+  /// Gates below this index are implied by the one at it (a chain's previous body that waited
+  /// for them): a task committed now looks only at gate_stack_[gate_floor_, end).
+  std::size_t gate_floor_ = 0;
+  /// Bumped whenever the gate stack changes other than by bodies opening and closing (a CSP
+  /// gate pushed or popped): see Chain::epoch.
+  std::uint64_t gate_epoch_ = 0;
+  std::uint32_t pending_slot_ = kNone;  ///< slot handed out by next_payload
+  std::uint32_t last_slot_ = kNone;     ///< the task committed last (an item's task)
+  std::vector<Context> contexts_;       ///< [0]: the main generation; others: CSP processes
   int current_context_ = 0;
   std::uint64_t next_id_ = 0;
   std::int64_t now_ns_ = 0;

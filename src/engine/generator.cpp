@@ -213,7 +213,7 @@ bool Generator::loop_next(Frame& f, const PlanNode& n) {
   return true;
 }
 
-void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node) {
+void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node, bool item) {
   TaskPayload& p = sink.next_payload();
   p.node = node;
   p.num_axes = static_cast<int>(n.axis_vars.size());
@@ -228,7 +228,11 @@ void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node) {
       p.scalars[i] = resolve_scalar(n, static_cast<int>(i), values_, vars_.data());
     }
   }
-  sink.commit_task();
+  if (item) {
+    sink.commit_item();
+  } else {
+    sink.commit_task();
+  }
 }
 
 namespace {
@@ -375,10 +379,8 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
               f.at_body = true;
               return committed;
             }
-            if (chain) sink.item_begin();
-            emit_task(sink, body, n.body);
+            emit_task(sink, body, n.body, chain);
             ++committed;
-            if (chain) sink.item_end();
             more = loop_next(f, n);
           }
         }

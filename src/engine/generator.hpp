@@ -44,6 +44,13 @@ class GenerationSink {
   /// group. By default it is a group like any other.
   virtual void item_begin() { group_begin(); }
   virtual void item_end() { group_end(); }
+  /// A chain body that is one task whose payload is filled: item_begin, commit_task and
+  /// item_end in one call (a sink may save the gate bookkeeping of the two brackets).
+  virtual void commit_item() {
+    item_begin();
+    commit_task();
+    item_end();
+  }
   /// Offered a parallel_for/select loop whose outer range [begin, end) (rows of a two-variable
   /// loop) is long: returning true takes over generating it (see Generator's range constructor);
   /// the offering generator then stops and later resumes after the loop.
@@ -136,7 +143,8 @@ class Generator {
   void row_range(const PlanNode& n, std::int64_t r, std::int64_t& begin, std::int64_t& end) const;
   void set_vars(const Frame& f, const PlanNode& n);
   std::int64_t eval(const ExprProgram& p, const PlanNode& where) const;
-  void emit_task(GenerationSink& sink, const PlanNode& n, int node);
+  /// Fills the next payload with the task of `n` and commits it, as a chain item when `item`.
+  void emit_task(GenerationSink& sink, const PlanNode& n, int node, bool item = false);
   void begin_body(GenerationSink& sink, int body) const;
   void end_body(GenerationSink& sink, int body) const;
   // CSP steps; each returns false when the generator must stop (blocked, budget or window).

@@ -116,6 +116,60 @@ Kernel costed(const char* name, CoreKind core = CoreKind::Vector) {
       });
 }
 
+// A chain item waits directly only for the item before it: what that one waited for (the init
+// task before the loop) is implied, and `deps` lists only the previous item. The simulated host
+// generates everything before anything finishes, so every edge is still open at generation.
+TEST(Sim, AChainItemListsOnlyThePreviousItem) {
+  const Kernel k = costed("k");
+  TensorRef X = tensor("X", DType::f32, 1);
+  const Workload w = sequential({task(k, {}, {X.slice(0, 1), 5000}),
+                                 for_each(Dense(5), "i",
+                                          [&](Var i) {
+                                            return task(k, {i}, {X.slice(i + 1, i + 2), 5000});
+                                          }),
+                                 task(k, {}, {X.slice(8, 9), 5000})});
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set_tensor("X", Tensor::zeros(DType::f32, {9}));
+  const SimRun r = simulate(inst, ideal(4));
+  ASSERT_EQ(r.log.size(), 7u);
+  EXPECT_TRUE(r.log[0].deps.empty());
+  for (std::uint64_t k2 = 1; k2 < 6; ++k2) {
+    EXPECT_EQ(r.log[k2].deps, std::vector<std::uint64_t>{k2 - 1}) << "task " << k2;
+  }
+  // Every task still starts after the one before it ended.
+  for (std::size_t t = 1; t < r.log.size(); ++t) {
+    EXPECT_GE(r.log[t].start_ns, r.log[t - 1].end_ns) << "task " << t;
+  }
+  EXPECT_EQ(r.stats.critical_path_ns, 7 * 5000);
+}
+
+// Bodies nested in bodies: a task after an inner chain still waits for the outer chain's previous
+// body (what the inner chain's later bodies skip, as implied by their previous body, is looked at
+// again once the inner body closes).
+TEST(Sim, ATaskAfterAnInnerChainWaitsForThePreviousOuterBody) {
+  const Kernel k = costed("k");
+  TensorRef X = tensor("X", DType::f32, 1);
+  const Workload w = for_each(Dense(3), "i", [&](Var i) {
+    return combine(
+        {for_each(Dense(2), "j",
+                  [&](Var j) {
+                    return combine(
+                        {task(k, {i, j}, {X.slice(i * 8 + j, i * 8 + j + 1), 5000}),
+                         task(k, {i, j}, {X.slice(i * 8 + j + 2, i * 8 + j + 3), 5000})});
+                  }),
+         task(k, {i}, {X.slice(i * 8 + 7, i * 8 + 8), 1000})});
+  });
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set_tensor("X", Tensor::zeros(DType::f32, {24}));
+  const SimRun r = simulate(inst, ideal(8));
+  ASSERT_EQ(r.log.size(), 15u);
+  for (std::size_t a = 5; a < 15; ++a) {
+    for (std::size_t p = (a / 5 - 1) * 5; p < (a / 5) * 5; ++p) {
+      EXPECT_GE(r.log[a].start_ns, r.log[p].end_ns) << a << " after " << p;
+    }
+  }
+}
+
 // n pairs of 1 µs tasks, one of each kind of core: mm[i] on a cube core, add[i] on a vector core.
 workloads::Instance cube_and_vector(std::int64_t n) {
   const Kernel mm = costed("mm", CoreKind::Cube), add = costed("add", CoreKind::Vector);
