@@ -362,7 +362,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
       }
       if (!region.overlaps(p.regions[e.access])) return false;
       p.dep_stamp = t.id;
-      if (add_edge(e.slot, slot)) t.deps.push_back(p.id);
+      if (add_edge(e.slot, slot) && options_.record_deps) t.deps.push_back(p.id);
       // Anyone who would conflict with p's access now conflicts with this write, which comes
       // after p: p's entry need not be found again.
       if (w && region.contains(p.regions[e.access])) {
@@ -385,7 +385,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     TaskRecord& p = task(gate.ref);
     if (p.id != gate.stamp || p.dep_stamp == t.id) return;  // recycled, or already waited on
     p.dep_stamp = t.id;
-    if (add_edge(gate.ref, slot)) t.deps.push_back(p.id);
+    if (add_edge(gate.ref, slot) && options_.record_deps) t.deps.push_back(p.id);
   } else if (group(gate.ref).serial == gate.stamp) {  // else finished and recycled
     add_edge(gate.ref | kGroupBit, slot);
   }
@@ -407,7 +407,7 @@ void Engine::commit(std::size_t first_gate, const GateRef& extra) {
   t.path.store(0, std::memory_order_relaxed);
   now_ns_ += ns_per_task_;
   t.gen_ns = now_ns_;
-  t.deps.clear();
+  if (options_.record_deps) t.deps.clear();
   t.dep_stamp = ~0ull;
   t.done = false;
   t.pending.store(1, std::memory_order_relaxed);  // released below, after every edge is in

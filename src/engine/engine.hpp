@@ -123,9 +123,9 @@ struct TaskRecord : Waitable {
   // Release, stamped by the scheduler core (read by traces).
   std::int64_t issue_ns = 0, issue_seq = 0, issue_group = 0;
   // Dependencies: what it waited for, and the data tracker's bookkeeping.
-  std::vector<std::uint64_t> deps;        ///< ids of the tasks it waited for (data deps)
-  std::uint64_t dep_stamp = ~0ull;        ///< last task that took an edge to this one
-  std::vector<Region> regions;            ///< by parameter index (tensors only)
+  std::vector<std::uint64_t> deps;  ///< ids of the tasks it waited for (EngineOptions::record_deps)
+  std::uint64_t dep_stamp = ~0ull;  ///< last task that took an edge to this one
+  std::vector<Region> regions;      ///< by parameter index (tensors only)
   std::vector<std::uint8_t> superseded;   ///< access no longer needs to be found
   std::vector<std::uint64_t> index_keys;  ///< where its accesses sit in the index
 };
@@ -147,6 +147,8 @@ struct EngineOptions {
   /// One thread makes every call (the simulator): record counters and locks then need no atomic
   /// read-modify-writes (a locked instruction per update cost ~5% of the simulator's time).
   bool single_thread = false;
+  /// Lists each task's predecessors in TaskRecord::deps (for task logs; a push per edge else).
+  bool record_deps = true;
 };
 
 /// Result of one `generate` call.

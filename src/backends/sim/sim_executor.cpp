@@ -66,9 +66,10 @@ class SimExecutor final : public Executor {
         machine_(options_.machine.value_or(Machine::defaults())),
         costs_(plan_, machine_),
         dispatcher_(plan_, schedule_),
-        engine_(plan_, engine::EngineOptions{options_.window.value_or(TaskWindow{}).size,
-                                             options_.window.value_or(TaskWindow{}).mode, 1,
-                                             &dispatcher_, /*single_thread=*/true}),
+        engine_(plan_,
+                engine::EngineOptions{options_.window.value_or(TaskWindow{}).size,
+                                      options_.window.value_or(TaskWindow{}).mode, 1, &dispatcher_,
+                                      /*single_thread=*/true, options_.record_tasks}),
         scheduler_(engine_, schedule_, machine_.aicpus) {
     options_.window = options_.window.value_or(TaskWindow{});
     options_.machine = machine_;
