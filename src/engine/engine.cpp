@@ -391,7 +391,9 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
   }
 }
 
-void Engine::commit(std::size_t first_gate, const GateRef& extra) {
+// Inlined into commit_task and commit_item.
+template <bool kItem>
+[[gnu::always_inline]] inline void Engine::commit(std::size_t first_gate) {
   const std::uint32_t slot = pending_slot_;
   TaskRecord& t = task(slot);
   if (options_.dispatcher && !options_.dispatcher->trivial()) {
@@ -420,7 +422,7 @@ void Engine::commit(std::size_t first_gate, const GateRef& extra) {
   for (std::size_t g = first_gate; g < gate_stack_.size(); ++g) {
     wait_for_gate(gate_stack_[g], t, slot);
   }
-  wait_for_gate(extra, t, slot);
+  if constexpr (kItem) wait_for_gate(chains_.back().last, t, slot);
   if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
   if (count_down(t.pending) == 1) {
     ready_out_->push_back(slot);
@@ -429,13 +431,17 @@ void Engine::commit(std::size_t first_gate, const GateRef& extra) {
   }
 }
 
+void Engine::commit_task() {
+  commit<false>(gate_floor_);
+}
+
 // item_begin, commit_task, item_end without pushing the previous body on the gate stack and
 // popping it again.
 void Engine::commit_item() {
   Chain& chain = chains_.back();
   const bool implied = chain.last.valid() && chain.epoch == gate_epoch_;  // as open_body
   chain.epoch = gate_epoch_;
-  commit(implied ? gate_stack_.size() : gate_floor_, chain.last);
+  commit<true>(implied ? gate_stack_.size() : gate_floor_);
   chain.last = Gate{last_slot_, true, task(last_slot_).id};
 }
 

@@ -223,7 +223,7 @@ class Engine final : private GenerationSink {
   // GenerationSink
   TaskPayload& next_payload() override;
   bool has_room() override;
-  void commit_task() override { commit(gate_floor_, Gate{}); }
+  void commit_task() override;
   void commit_item() override;
   void chain_begin() override;
   void chain_end() override;
@@ -243,8 +243,9 @@ class Engine final : private GenerationSink {
   void open_body();
   void close_body();
   /// Commits the pending payload's task, waiting for the gates in force from `first_gate` on
-  /// and for `extra` (a chain item's previous body, when valid).
-  void commit(std::size_t first_gate, const GateRef& extra);
+  /// and, for a chain item, for the chain's previous body.
+  template <bool kItem>
+  void commit(std::size_t first_gate);
   /// Makes task `slot` (being committed, id `id`) wait for `gate`'s record.
   void wait_for_gate(const GateRef& gate, TaskRecord& t, std::uint32_t slot);
 
