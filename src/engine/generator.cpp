@@ -221,9 +221,15 @@ void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node, boo
   const std::size_t nargs = n.args.size();
   p.tensors.resize(nargs);
   p.scalars.resize(nargs);
+  const auto& chains = values_.select_chains[static_cast<std::size_t>(node)];
   for (std::size_t i = 0; i < nargs; ++i) {
     if (n.args[i].kind != ParamKind::Scalar) {
-      resolve_view(p.tensors[i], plan_, node, static_cast<int>(i), values_, vars_.data());
+      // A view of lone-variable selects is replayed here; anything else (or an index out of
+      // range, which resolve_view reports) takes the general path.
+      const std::optional<SelectChain>& chain = chains[i];
+      if (!(chain && chain->simple && chain->replay(p.tensors[i], vars_.data()))) {
+        resolve_view(p.tensors[i], plan_, node, static_cast<int>(i), values_, vars_.data());
+      }
     } else {
       p.scalars[i] = resolve_scalar(n, static_cast<int>(i), values_, vars_.data());
     }

@@ -1,6 +1,8 @@
 // The single-threaded reference enumeration of a Plan's tasks in program order.
 #include "pto/wsp/workload/enumerate.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -207,14 +209,16 @@ void compile_select_chains(const Plan& plan, BoundValues& values) {
           c.result.select_in_place(op.dim, index);
           continue;
         }
-        const int var = code.size() == 1 && code[0].code == ExprProgram::Code::PushVar
-                            ? code[0].index
-                            : -1;
+        const int var =
+            code.size() == 1 && code[0].code == ExprProgram::Code::PushVar ? code[0].index : -1;
         c.steps.push_back(
             SelectChain::Step{static_cast<int>(k), var, e.root_dim, e.step, e.extent});
         c.result.select_in_place(op.dim, 0);
       }
-      if (ok) chains[i] = std::move(c);
+      if (!ok) continue;
+      c.simple = std::all_of(c.steps.begin(), c.steps.end(),
+                             [](const SelectChain::Step& s) { return s.var >= 0; });
+      chains[i] = std::move(c);
     }
   }
 }
@@ -235,9 +239,8 @@ void resolve_view(Tensor& out, const Plan& plan, int node, int arg, const BoundV
         out.assign(chain->result);
         bool inside = true;
         for (const SelectChain::Step& s : chain->steps) {
-          const std::int64_t i = s.var >= 0
-                                     ? vars[s.var]
-                                     : a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
+          const std::int64_t i =
+              s.var >= 0 ? vars[s.var] : a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
           if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(s.extent)) {
             inside = false;
             break;

@@ -113,6 +113,21 @@ struct SelectChain {
   };
   Tensor result;  ///< the view with index 0 selected at every step (constant indices applied)
   std::vector<Step> steps;
+  /// Every index is a lone loop variable: `replay` resolves the view without the plan.
+  bool simple = false;
+
+  /// The view for loop variables `vars`, when every step is a lone variable (`simple`) and every
+  /// index is inside its extent; false otherwise (resolve_view then takes it, and reports what is
+  /// wrong). Inline: the generator calls it for the views of every task.
+  bool replay(Tensor& out, const std::int64_t* vars) const {
+    out.assign(result);
+    for (const Step& s : steps) {
+      const std::int64_t i = vars[s.var];
+      if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(s.extent)) return false;
+      out.shift_origin(s.root_dim, i * s.step);
+    }
+    return true;
+  }
 };
 
 /// The run-time values of one execution, checked against a Plan and laid out by index.
