@@ -319,15 +319,15 @@ TaskPayload& Engine::next_payload() {
 }
 
 // Inlined into its callers (all in this file): it runs for every dependency edge.
-[[gnu::always_inline]] inline bool Engine::add_edge(RecordRef pred, std::uint32_t succ_slot) {
-  Waitable& p = record(pred);
+[[gnu::always_inline]] inline bool Engine::add_edge(Waitable& p, TaskRecord& succ,
+                                                    std::uint32_t succ_slot) {
   MaybeLock lock(p.lock, shared());
   if (p.done) {
-    raise(task(succ_slot).path, p.path.load(std::memory_order_relaxed));
+    raise(succ.path, p.path.load(std::memory_order_relaxed));
     return false;
   }
   p.successors.push_back(succ_slot);
-  count_up(task(succ_slot).pending);
+  count_up(succ.pending);
   return true;
 }
 
@@ -362,7 +362,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
       }
       if (!region.overlaps(p.regions[e.access])) return false;
       p.dep_stamp = t.id;
-      if (add_edge(e.slot, slot) && options_.record_deps) t.deps.push_back(p.id);
+      if (add_edge(p, t, slot) && options_.record_deps) t.deps.push_back(p.id);
       // Anyone who would conflict with p's access now conflicts with this write, which comes
       // after p: p's entry need not be found again.
       if (w && region.contains(p.regions[e.access])) {
@@ -385,9 +385,9 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     TaskRecord& p = task(gate.ref);
     if (p.id != gate.stamp || p.dep_stamp == t.id) return;  // recycled, or already waited on
     p.dep_stamp = t.id;
-    if (add_edge(gate.ref, slot) && options_.record_deps) t.deps.push_back(p.id);
-  } else if (group(gate.ref).serial == gate.stamp) {  // else finished and recycled
-    add_edge(gate.ref | kGroupBit, slot);
+    if (add_edge(p, t, slot) && options_.record_deps) t.deps.push_back(p.id);
+  } else if (GroupRecord& g = group(gate.ref); g.serial == gate.stamp) {  // else recycled
+    add_edge(g, t, slot);
   }
 }
 
