@@ -601,7 +601,9 @@ GateRef Engine::chain_last() {
   return chains_.empty() ? GateRef{} : chains_.back().last;
 }
 
-void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklist& groups) {
+// Inlined into complete (once per task) and done_groups.
+[[gnu::always_inline]] inline void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready,
+                                                  GroupWorklist& groups) {
   MaybeLock lock(w.lock, shared());
   w.done = true;
   const std::int64_t path = w.path.load(std::memory_order_relaxed);
