@@ -53,11 +53,12 @@ class ChunkJob final : public GenerationSink {
   }
 
   // GenerationSink, for helpers.
-  TaskPayload& next_payload() override {
+  TaskPayload* next_payload() override {
+    if (!has_room()) return nullptr;
     if (payloads.size() <= buffered_tasks) payloads.resize(buffered_tasks + 1);
-    return payloads[buffered_tasks];
+    return &payloads[buffered_tasks];
   }
-  bool has_room() override { return buffered_tasks < kBufferLimit; }
+  bool has_room() const noexcept { return buffered_tasks < kBufferLimit; }
   void commit_task() override {
     events.push_back(Event::Task);
     ++buffered_tasks;

@@ -234,7 +234,7 @@ bool Engine::replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& ou
     switch (job.events[e]) {
       case ChunkJob::Event::Task: {
         if (out.tasks == budget) break;
-        const auto slot = has_room() ? allocate_slot() : std::nullopt;
+        const auto slot = allocate_slot();
         if (!slot) {
           out.window_full = true;
           break;
@@ -307,15 +307,11 @@ bool Engine::help() {
   return split && split->help();
 }
 
-bool Engine::has_room() {
-  return !free_slots_.empty() || slots_made_ < options_.window;
-}
-
-TaskPayload& Engine::next_payload() {
+TaskPayload* Engine::next_payload() {
   const auto slot = allocate_slot();
-  if (!slot) throw InternalError("Engine::next_payload: no free slot (has_room was not checked)");
+  if (!slot) return nullptr;
   pending_slot_ = *slot;
-  return task(*slot).payload;
+  return &task(*slot).payload;
 }
 
 // Inlined into its callers (all in this file): it runs for every dependency edge.

@@ -221,8 +221,8 @@ class Engine final : private GenerationSink {
   static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
 
   // GenerationSink
-  TaskPayload& next_payload() override;
-  bool has_room() override;
+  TaskPayload* next_payload() override;
+  bool has_room() const noexcept { return !free_slots_.empty() || slots_made_ < options_.window; }
   void commit_task() override;
   void commit_item() override;
   void chain_begin() override;

@@ -213,8 +213,8 @@ bool Generator::loop_next(Frame& f, const PlanNode& n) {
   return true;
 }
 
-void Generator::emit_task(GenerationSink& sink, const PlanNode& n, int node, bool item) {
-  TaskPayload& p = sink.next_payload();
+void Generator::emit_task(GenerationSink& sink, TaskPayload& p, const PlanNode& n, int node,
+                          bool item) {
   p.node = node;
   p.num_axes = static_cast<int>(n.axis_vars.size());
   for (int a = 0; a < p.num_axes; ++a) p.axis_values[a] = vars_[n.axis_vars[a]];
@@ -276,16 +276,18 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(index)];
     Frame& f = frames_.back();
     switch (n.kind) {
-      case NodeKind::Task:
+      case NodeKind::Task: {
         if (committed == max_tasks) return committed;
-        if (!sink.has_room()) {
+        TaskPayload* p = sink.next_payload();
+        if (p == nullptr) {
           blocked_ = true;
           return committed;
         }
-        emit_task(sink, n, index);
+        emit_task(sink, *p, n, index);
         frames_.pop_back();
         ++committed;
         break;
+      }
       case NodeKind::Cond: {
         if (f.stage != 0) {
           frames_.pop_back();
@@ -378,14 +380,15 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
         // asked (GeneratorOptions::inline_chains).
         if (body.kind == NodeKind::Task && (!chain || inline_chains_)) {
           while (more) {
-            if (committed == max_tasks || !sink.has_room()) {
+            TaskPayload* p = committed == max_tasks ? nullptr : sink.next_payload();
+            if (p == nullptr) {
               // Stopped before the iteration's body began: the next call resumes right here (a
               // window-bound host resumes for every task).
               blocked_ = committed != max_tasks;
               f.at_body = true;
               return committed;
             }
-            emit_task(sink, body, n.body, chain);
+            emit_task(sink, *p, body, n.body, chain);
             ++committed;
             more = loop_next(f, n);
           }

@@ -30,10 +30,9 @@ struct GateRef {
 class GenerationSink {
  public:
   virtual ~GenerationSink() = default;
-  /// A payload for the next task, for the generator to fill; `commit_task` hands it over.
-  virtual TaskPayload& next_payload() = 0;
-  /// False when the next task has no room (the task window is full): generation stops before it.
-  virtual bool has_room() = 0;
+  /// A payload for the next task, for the generator to fill (`commit_task` hands it over), or
+  /// null when the next task has no room (the task window is full): generation stops before it.
+  virtual TaskPayload* next_payload() = 0;
   virtual void commit_task() = 0;
   virtual void chain_begin() = 0;
   virtual void chain_end() = 0;
@@ -143,8 +142,10 @@ class Generator {
   void row_range(const PlanNode& n, std::int64_t r, std::int64_t& begin, std::int64_t& end) const;
   void set_vars(const Frame& f, const PlanNode& n);
   std::int64_t eval(const ExprProgram& p, const PlanNode& where) const;
-  /// Fills the next payload with the task of `n` and commits it, as a chain item when `item`.
-  void emit_task(GenerationSink& sink, const PlanNode& n, int node, bool item = false);
+  /// Fills `p` (the sink's next payload) with the task of `n` and commits it, as a chain item
+  /// when `item`.
+  void emit_task(GenerationSink& sink, TaskPayload& p, const PlanNode& n, int node,
+                 bool item = false);
   void begin_body(GenerationSink& sink, int body) const;
   void end_body(GenerationSink& sink, int body) const;
   // CSP steps; each returns false when the generator must stop (blocked, budget or window).

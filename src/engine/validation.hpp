@@ -15,8 +15,7 @@ class ValidationSink final : public GenerationSink {
  public:
   /// `keys`: the schedule keys that could fail, or null when none can.
   explicit ValidationSink(const Dispatcher* keys) : keys_(keys) {}
-  TaskPayload& next_payload() override { return payload_; }
-  bool has_room() override { return true; }
+  TaskPayload* next_payload() override { return &payload_; }
   void commit_task() override {
     if (keys_) keys_->check(payload_, next_id_);
     ++next_id_;

@@ -18,8 +18,7 @@ using testing::noop_kernel;
 class CollectSink final : public engine::GenerationSink {
  public:
   explicit CollectSink(const Plan& plan) : plan_(plan) {}
-  engine::TaskPayload& next_payload() override { return payload_; }
-  bool has_room() override { return true; }
+  engine::TaskPayload* next_payload() override { return &payload_; }
   void commit_task() override {
     const PlanNode& n = plan_.nodes[static_cast<std::size_t>(payload_.node)];
     TaskInstance t;
