@@ -97,28 +97,12 @@ class Scheduler {
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
   /// in one of the worker's queues, or in any queue under work_steal.
   bool may_pick(int worker, unsigned unit_mask) const noexcept {
-    // One mask test when the mask leaves out no kind of core that some task needs.
+    // One mask test when the mask leaves out no kind of core that some task needs (inline: the
+    // simulator asks once or twice per task; the general case is out of line).
     if (small_ && (pickable_units_ & ~unit_mask) == 0) {
       return (pickable_queues_ & (steal_ ? ~std::uint64_t{0} : worker_queue_mask_[worker])) != 0;
     }
-    const auto has = [&](int queue) {
-      const Queue& q = queues_[static_cast<std::size_t>(queue)];
-      for (int u = 0; u < kUnits; ++u) {
-        const Lane& lane = q.lanes[static_cast<std::size_t>(u)];
-        if (((unit_mask >> u) & 1u) && (lane.startable > 0 || !lane.released.empty())) return true;
-      }
-      return false;
-    };
-    if (steal_) {
-      for (int q = 0; q < num_queues(); ++q) {
-        if (has(q)) return true;
-      }
-      return false;
-    }
-    for (int q : worker_queues_[static_cast<std::size_t>(worker)]) {
-      if (has(q)) return true;
-    }
-    return false;
+    return may_pick_by_lanes(worker, unit_mask);
   }
 
   /// The kinds of core (bit u for unit u) that some startable or released task needs, in any
@@ -240,6 +224,7 @@ class Scheduler {
   }
   void record_start(std::int64_t now);
   int first_unit(const Queue& q, unsigned unit_mask) const;
+  bool may_pick_by_lanes(int worker, unsigned unit_mask) const noexcept;
 
   Engine& engine_;
   TimingPolicy::Kind timing_;
