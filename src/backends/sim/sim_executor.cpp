@@ -444,15 +444,24 @@ class SimExecutor final : public Executor {
   }
 
   // A task whose dependencies are done becomes visible to its AICPU (not before it arrived).
+  // Inline, once per task; a task still on its way or still to be costed takes the call.
   void make_ready(std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
+    if (now_ < t.gen_ns + machine_.host_to_aicpu_ns || cost_[slot] == kCostAtReady) [[unlikely]] {
+      make_ready_late(slot, t);
+      return;
+    }
+    t.ready_ns = now_;
+    scheduler_.push(slot);
+  }
+  [[gnu::noinline]] void make_ready_late(std::uint32_t slot, TaskRecord& t) {
     const std::int64_t arrival = t.gen_ns + machine_.host_to_aicpu_ns;
     if (now_ < arrival) {
       ++in_transit_;
       schedule_event(arrival, Event::Arrive, slot);
       return;
     }
-    if (cost_[slot] == kCostAtReady) set_cost(slot, t);
+    set_cost(slot, t);
     t.ready_ns = now_;
     scheduler_.push(slot);
   }
