@@ -54,8 +54,9 @@ class Scheduler {
   };
   /// The task `worker` should start at `now`: released by its queues' timing policy (stamping
   /// the record's issue fields), or stolen under work_steal. Only tasks whose unit (the kind of
-  /// core they need, TaskRecord::unit) is in `unit_mask` are considered.
-  Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits) {
+  /// core they need, TaskRecord::unit) is in `unit_mask` are considered. Always inline: once per
+  /// task, and its callers' loops (the simulator's AICPU) are small.
+  [[gnu::always_inline]] Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits) {
     if (!plain_) return pick_policy(worker, now, unit_mask);
     // The default schedule: the first startable task of the worker's next queue, from the lane
     // of a wanted kind of core whose front became startable first (inline: once per task).
