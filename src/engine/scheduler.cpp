@@ -310,8 +310,7 @@ void Scheduler::record_start(std::int64_t now) {
   }
 }
 
-int Scheduler::finish(std::uint32_t slot) {
-  if (!has_streams_) return -1;
+int Scheduler::finish_in_stream(std::uint32_t slot) {
   TaskRecord& t = engine_.task(slot);
   Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
   Stream& st = q.streams[static_cast<std::size_t>(t.stream)];
