@@ -251,6 +251,27 @@ Scheduler::Pick Scheduler::pick_policy(int worker, std::int64_t now, unsigned un
   return started(s);
 }
 
+bool Scheduler::may_pick_by_lanes(int worker, unsigned unit_mask) const noexcept {
+  const auto has = [&](int queue) {
+    const Queue& q = queues_[static_cast<std::size_t>(queue)];
+    for (int u = 0; u < kUnits; ++u) {
+      const Lane& lane = q.lanes[static_cast<std::size_t>(u)];
+      if (((unit_mask >> u) & 1u) && (lane.startable > 0 || !lane.released.empty())) return true;
+    }
+    return false;
+  };
+  if (steal_) {
+    for (int q = 0; q < num_queues(); ++q) {
+      if (has(q)) return true;
+    }
+    return false;
+  }
+  for (int q : worker_queues_[static_cast<std::size_t>(worker)]) {
+    if (has(q)) return true;
+  }
+  return false;
+}
+
 int Scheduler::first_unit(const Queue& q, unsigned unit_mask) const {
   const Lane& v = q.lanes[0];
   const Lane& c = q.lanes[1];
@@ -289,8 +310,7 @@ void Scheduler::record_start(std::int64_t now) {
   }
 }
 
-int Scheduler::finish(std::uint32_t slot) {
-  if (!has_streams_) return -1;
+int Scheduler::finish_in_stream(std::uint32_t slot) {
   TaskRecord& t = engine_.task(slot);
   Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
   Stream& st = q.streams[static_cast<std::size_t>(t.stream)];

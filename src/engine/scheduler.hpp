@@ -54,30 +54,20 @@ class Scheduler {
   };
   /// The task `worker` should start at `now`: released by its queues' timing policy (stamping
   /// the record's issue fields), or stolen under work_steal. Only tasks whose unit (the kind of
-  /// core they need, TaskRecord::unit) is in `unit_mask` are considered.
-  Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits) {
+  /// core they need, TaskRecord::unit) is in `unit_mask` are considered. Always inline: once per
+  /// task, and its callers' loops (the simulator's AICPU) are small.
+  [[gnu::always_inline]] Pick pick(int worker, std::int64_t now, unsigned unit_mask = kAllUnits) {
     if (!plain_) return pick_policy(worker, now, unit_mask);
     // The default schedule: the first startable task of the worker's next queue, from the lane
     // of a wanted kind of core whose front became startable first (inline: once per task).
+    if (identity_) return Pick{pick_plain(worker, now, unit_mask), -1};  // its one queue
     const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
     int& rotation = worker_rotation_[static_cast<std::size_t>(worker)];
     const int n = static_cast<int>(mine.size());
     for (int i = 0; i < n; ++i) {
       const int queue = mine[static_cast<std::size_t>(n == 1 ? 0 : (rotation + i) % n)];
-      Queue& q = queues_[static_cast<std::size_t>(queue)];
-      const bool vector = (unit_mask & 1u) && q.lanes[0].startable > 0;
-      const bool cube = (unit_mask & 2u) && q.lanes[1].startable > 0;
-      if (!vector && !cube) continue;
-      const bool take_cube =
-          cube && (!vector || engine_.task(q.lanes[1].fifo.front()).startable_seq <
-                                  engine_.task(q.lanes[0].fifo.front()).startable_seq);
-      Lane& lane = q.lanes[take_cube ? 1 : 0];
-      const std::uint32_t slot = lane.fifo.front();
-      lane.fifo.pop_front();
-      --lane.startable;
-      remove_pickable(q, take_cube ? 1 : 0);
-      --queued_;
-      release(q, queue, slot, now, q.issue_group++);
+      const std::uint32_t slot = pick_plain(queue, now, unit_mask);
+      if (slot == kNone) continue;
       if (n > 1) rotation = (rotation + i + 1) % n;
       return Pick{slot, -1};
     }
@@ -97,28 +87,12 @@ class Scheduler {
   /// ask often, such as the simulator's AICPUs): a startable or released task of a wanted kind
   /// in one of the worker's queues, or in any queue under work_steal.
   bool may_pick(int worker, unsigned unit_mask) const noexcept {
-    // One mask test when the mask leaves out no kind of core that some task needs.
+    // One mask test when the mask leaves out no kind of core that some task needs (inline: the
+    // simulator asks once or twice per task; the general case is out of line).
     if (small_ && (pickable_units_ & ~unit_mask) == 0) {
       return (pickable_queues_ & (steal_ ? ~std::uint64_t{0} : worker_queue_mask_[worker])) != 0;
     }
-    const auto has = [&](int queue) {
-      const Queue& q = queues_[static_cast<std::size_t>(queue)];
-      for (int u = 0; u < kUnits; ++u) {
-        const Lane& lane = q.lanes[static_cast<std::size_t>(u)];
-        if (((unit_mask >> u) & 1u) && (lane.startable > 0 || !lane.released.empty())) return true;
-      }
-      return false;
-    };
-    if (steal_) {
-      for (int q = 0; q < num_queues(); ++q) {
-        if (has(q)) return true;
-      }
-      return false;
-    }
-    for (int q : worker_queues_[static_cast<std::size_t>(worker)]) {
-      if (has(q)) return true;
-    }
-    return false;
+    return may_pick_by_lanes(worker, unit_mask);
   }
 
   /// The kinds of core (bit u for unit u) that some startable or released task needs, in any
@@ -141,7 +115,10 @@ class Scheduler {
 
   /// Task `slot` finished. Returns the queue whose stream it freed when that made another task
   /// startable, else -1.
-  int finish(std::uint32_t slot);
+  int finish(std::uint32_t slot) {
+    if (!has_streams_) return -1;  // inline: once per task, and nothing to do without streams
+    return finish_in_stream(slot);
+  }
 
   /// Under batched timing, releases every queue's partial group, unless some queue can release a
   /// full one. The backend calls it only when nothing else could make progress (nothing running
@@ -224,6 +201,25 @@ class Scheduler {
     }
   }
   std::uint32_t pick_from(int queue, int unit, std::int64_t now);
+  // pick() under the default schedule from one queue: its first startable task of a wanted kind
+  // of core (the lane whose front became startable first), or kNone.
+  [[gnu::always_inline]] std::uint32_t pick_plain(int queue, std::int64_t now, unsigned unit_mask) {
+    Queue& q = queues_[static_cast<std::size_t>(queue)];
+    const bool vector = (unit_mask & 1u) && q.lanes[0].startable > 0;
+    const bool cube = (unit_mask & 2u) && q.lanes[1].startable > 0;
+    if (!vector && !cube) return kNone;
+    const bool take_cube =
+        cube && (!vector || engine_.task(q.lanes[1].fifo.front()).startable_seq <
+                                engine_.task(q.lanes[0].fifo.front()).startable_seq);
+    Lane& lane = q.lanes[take_cube ? 1 : 0];
+    const std::uint32_t slot = lane.fifo.front();
+    lane.fifo.pop_front();
+    --lane.startable;
+    remove_pickable(q, take_cube ? 1 : 0);
+    --queued_;
+    release(q, queue, slot, now, q.issue_group++);
+    return slot;
+  }
   // Keep pickable_queues_ in step with each queue's count of startable or released tasks, and
   // pickable_units_ with the count of those that need each kind of core.
   void add_pickable(Queue& q, int unit) noexcept {
@@ -240,6 +236,8 @@ class Scheduler {
   }
   void record_start(std::int64_t now);
   int first_unit(const Queue& q, unsigned unit_mask) const;
+  bool may_pick_by_lanes(int worker, unsigned unit_mask) const noexcept;
+  int finish_in_stream(std::uint32_t slot);
 
   Engine& engine_;
   TimingPolicy::Kind timing_;

@@ -20,16 +20,14 @@ class CoreSet {
     return static_cast<int>(ids_.size()) - 1;
   }
   bool any() const noexcept { return free_ > 0; }
-  // Takes the lowest free core; returns its id.
+  // Takes the lowest free core (one must be free: any()); returns its id.
   int take() {
-    for (std::size_t w = 0; w < bits_.size(); ++w) {
-      if (bits_[w] == 0) continue;
-      const int i = static_cast<int>(w * 64) + std::countr_zero(bits_[w]);
-      bits_[w] &= bits_[w] - 1;
-      --free_;
-      return ids_[static_cast<std::size_t>(i)];
-    }
-    return -1;
+    std::size_t w = 0;
+    while (bits_[w] == 0) ++w;
+    const int i = static_cast<int>(w * 64) + std::countr_zero(bits_[w]);
+    bits_[w] &= bits_[w] - 1;
+    --free_;
+    return ids_[static_cast<std::size_t>(i)];
   }
   void give_back(int position) { set(position); }
   void reset() {

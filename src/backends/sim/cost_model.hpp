@@ -1,6 +1,6 @@
 // The sim backend's per-task costs (docs/sim.md). `of` runs once per task — when the host has
-// generated it, or for a cost function when the task becomes ready — so it is inline; compiling
-// the cost expressions happens once, in the constructor.
+// generated it, or for a cost function when the task becomes ready — so its common case is
+// inline; compiling the cost expressions happens once, in the constructor.
 #pragma once
 
 #include <array>
@@ -45,36 +45,17 @@ class CostModel {
   }
 
   Cost of(const engine::TaskRecord& t) const {
-    // A node has a compiled expression only when its kernel has no measured cost.
-    if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]) {
-      if (e->param >= 0) {  // the common `param("ns")`
-        const std::int64_t ns = t.payload.scalars[static_cast<std::size_t>(e->param)].as_int();
-        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
-      }
-      std::array<std::int64_t, kMaxCostExprParams> params;  // filled only when read
-      EvalContext ctx{t.payload.axis_values.data(), nullptr, nullptr, nullptr, nullptr};
-      if (e->uses_params) {
-        const std::size_t n_args = t.payload.scalars.size();
-        for (std::size_t i = 0; i < n_args; ++i) params[i] = t.payload.scalars[i].as_int();
-        ctx.params = params.data();
-      }
-      try {
-        const std::int64_t ns = e->program.evaluate(ctx);
-        if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
-      } catch (const PtoError&) {
-        // reported below
-      }
-      // Out of range, or the expression raised: the kernel's cost() evaluates the same expression
-      // and reports it as for any cost function, naming the task.
+    // The common cost, one parameter (`param("ns")`), inline; the rest out of line.
+    if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]; e && e->param >= 0) {
+      const std::int64_t ns = t.payload.scalars[static_cast<std::size_t>(e->param)].as_int();
+      if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
     }
-    const PlanNode& n = plan_.nodes[static_cast<std::size_t>(t.payload.node)];
-    if (const auto& f = fixed_[static_cast<std::size_t>(n.kernel)]) return *f;
-    const KernelCost c = engine::call_cost(plan_, t.payload);
-    return Cost{c.core,
-                checked_ns(plan_.kernels[static_cast<std::size_t>(n.kernel)], c.cycles, c.ns)};
+    return of_in_general(t);
   }
 
  private:
+  // of() for any task: a measured cost, an expression evaluated, a cost function called.
+  Cost of_in_general(const engine::TaskRecord& t) const;
   // The cost rounded to ns; KernelError naming the kernel when negative, NaN or too large.
   std::int64_t checked_ns(const Kernel& k, double cycles, double extra_ns) const;
 

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/ring_queue.hpp"
 
 namespace pto::wsp::sim {
 
@@ -67,33 +66,53 @@ class EventHeap {
   std::size_t size_ = 0;
 };
 
-/// A FIFO of T in key order (T::key) that keeps its front's key at hand (kNever when empty):
-/// finding the earliest of several sources then reads one key per FIFO instead of probing rings.
-template <class T>
+/// A FIFO of events of one kind (so only their keys and task slots are kept) in key order, on a
+/// growable power-of-two ring. It keeps its front's key at hand (kNever when empty): finding the
+/// earliest of several sources then reads one key per FIFO instead of probing rings.
 class EventFifo {
  public:
   static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
 
-  bool empty() const noexcept { return ring_.empty(); }
+  bool empty() const noexcept { return head_ == tail_; }
   EventKey front_key() const noexcept { return front_key_; }
   EventKey last_key() const noexcept { return last_key_; }
-  const T& front() const noexcept { return ring_.front(); }
-  void push(const T& e) {
-    if (ring_.empty()) front_key_ = e.key;
-    ring_.push_back(e);
-    last_key_ = e.key;
+  void push(EventKey key, std::uint32_t slot) {
+    if (tail_ - head_ == capacity_) [[unlikely]]
+      grow();
+    if (head_ == tail_) front_key_ = key;
+    buf_[tail_++ & mask_] = Entry{key, slot};
+    last_key_ = key;
   }
-  void pop() noexcept {
-    ring_.pop_front();
-    front_key_ = ring_.empty() ? kNever : ring_.front().key;
+  /// Removes the front event; returns its slot.
+  std::uint32_t take_front() noexcept {
+    const std::uint32_t slot = buf_[head_++ & mask_].slot;
+    front_key_ = head_ == tail_ ? kNever : buf_[head_ & mask_].key;
+    return slot;
   }
   void clear() noexcept {
-    ring_.clear();
+    head_ = tail_ = 0;
     front_key_ = kNever;
   }
 
  private:
-  engine::Ring<T> ring_;
+  struct Entry {
+    EventKey key;
+    std::uint32_t slot;
+  };
+  [[gnu::noinline]] void grow() {
+    const std::uint64_t n = capacity_ == 0 ? 64 : 2 * capacity_;
+    std::vector<Entry> next(n);
+    for (std::uint64_t i = head_; i != tail_; ++i) next[i - head_] = buf_[i & mask_];
+    tail_ -= head_;
+    head_ = 0;
+    buf_.swap(next);
+    capacity_ = n;
+    mask_ = n - 1;
+  }
+
+  std::vector<Entry> buf_;
+  std::uint64_t capacity_ = 0, mask_ = 0;  ///< buf_.size() (a power of two), and that less one
+  std::uint64_t head_ = 0, tail_ = 0;      ///< [head_, tail_) modulo capacity_ are queued
   EventKey front_key_ = kNever;
   EventKey last_key_ = 0;
 };

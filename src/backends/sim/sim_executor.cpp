@@ -55,7 +55,7 @@ struct Event {
   Kind kind;
   std::uint32_t slot;
 };
-using Fifo = EventFifo<Event>;  // one kind of event, in time order
+using Fifo = EventFifo;  // one kind of event, in time order
 
 class SimExecutor final : public Executor {
  public:
@@ -226,21 +226,21 @@ class SimExecutor final : public Executor {
   // keep them out of the heap.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
     ++in_transit_;
-    arrivals_.push(Event{event_key(time, next_seq_++), Event::Arrive, slot});
+    arrivals_.push(event_key(time, next_seq_++), slot);
   }
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
-    retires_.push(Event{event_key(time, next_seq_++), Event::Retire, slot});
+    retires_.push(event_key(time, next_seq_++), slot);
   }
   // Events that usually come in time order: an AICPU retires tasks one after another (and
   // across AICPUs retirements nearly keep time order), and tasks of one kernel cost about the
   // same, so cores finish in about the order they started. Each kind has a FIFO for the events
   // later than every one queued there; the rest go to the heap.
   void schedule_mostly_ordered(Fifo& q, std::int64_t time, Event::Kind kind, std::uint32_t slot) {
-    const Event e{event_key(time, next_seq_++), kind, slot};
-    if (q.empty() || !(e.key < q.last_key())) {
-      q.push(e);
+    const EventKey key = event_key(time, next_seq_++);
+    if (q.empty() || !(key < q.last_key())) {
+      q.push(key, slot);
     } else {
-      events_.push(e);
+      events_.push(Event{key, kind, slot});
     }
   }
 
@@ -267,22 +267,20 @@ class SimExecutor final : public Executor {
     key = k;
     return s;
   }
-  // Removes and returns the earliest event of source `s`.
+  // Removes and returns the earliest event of source `s` (its key is not needed). A FIFO holds
+  // one kind of event: naming it here, not reading it back, lets the compiler go from the
+  // switch on the source straight to the kind's handler.
   Event take(Source s) {
-    const auto from = [](Fifo& q) {
-      const Event e = q.front();
-      q.pop();
-      return e;
-    };
+    const auto from = [](Fifo& q, Event::Kind kind) { return Event{0, kind, q.take_front()}; };
     switch (s) {
       case Source::Arrivals:
-        return from(arrivals_);
+        return from(arrivals_, Event::Arrive);
       case Source::Retires:
-        return from(retires_);
+        return from(retires_, Event::Retire);
       case Source::Completes:
-        return from(completes_);
+        return from(completes_, Event::Complete);
       case Source::CoreEnds:
-        return from(core_ends_);
+        return from(core_ends_, Event::CoreDone);
       default: {
         const Event e = events_.top();
         events_.pop();
@@ -445,15 +443,24 @@ class SimExecutor final : public Executor {
   }
 
   // A task whose dependencies are done becomes visible to its AICPU (not before it arrived).
+  // Inline, once per task; a task still on its way or still to be costed takes the call.
   void make_ready(std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
+    if (now_ < t.gen_ns + machine_.host_to_aicpu_ns || cost_[slot] == kCostAtReady) [[unlikely]] {
+      make_ready_late(slot, t);
+      return;
+    }
+    t.ready_ns = now_;
+    scheduler_.push(slot);
+  }
+  [[gnu::noinline]] void make_ready_late(std::uint32_t slot, TaskRecord& t) {
     const std::int64_t arrival = t.gen_ns + machine_.host_to_aicpu_ns;
     if (now_ < arrival) {
       ++in_transit_;
       schedule_event(arrival, Event::Arrive, slot);
       return;
     }
-    if (cost_[slot] == kCostAtReady) set_cost(slot, t);
+    set_cost(slot, t);
     t.ready_ns = now_;
     scheduler_.push(slot);
   }
@@ -574,38 +581,41 @@ class SimExecutor final : public Executor {
 
   void start(int aicpu, std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
+    // Locals: the stores below could alias these fields, which would then be read again.
+    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns, cost = cost_[slot];
     const int core = free_of(aicpu)[t.unit].take();
     if (--free_by_kind_[t.unit] == 0) free_units_ &= ~(1u << t.unit);
-    Core& c = cores_[static_cast<std::size_t>(core)];
     std::int64_t cold = 0;
     if (!cold_axis_.empty()) {
       const int ax = cold_axis_[static_cast<std::size_t>(t.payload.node)];
       if (ax >= 0) {
+        Core& c = cores_[static_cast<std::size_t>(core)];
         const std::int64_t key = t.payload.axis_values[ax];
         if (!c.has_key || c.key != key) cold = machine_.cold_start_ns;
         c.has_key = true;
         c.key = key;
       }
     }
-    aicpu_free_[static_cast<std::size_t>(aicpu)] = now_ + machine_.aicpu_dispatch_ns;
-    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_dispatch_ns;
+    aicpu_free_[static_cast<std::size_t>(aicpu)] = now + dispatch_ns;
+    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += dispatch_ns;
+    const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
+    std::int64_t end = begin + cold + cost;
+    if (hbm_shared_) {
+      const std::int64_t wait = hbm_wait(t, begin, cold);
+      end += wait;
+      memory_wait_ns_ += wait;
+    }
+    if (end - begin != cost) {  // a cold start or an HBM wait: read the payload then
+      node_totals_[static_cast<std::size_t>(t.payload.node)].busy_ns += end - begin - cost;
+    }
     Flight& f = flights_[slot];
     f.core = core;
     f.aicpu = aicpu;
-    f.start = now_ + machine_.aicpu_dispatch_ns + machine_.aicpu_to_core_ns;
-    f.end = f.start + cold + cost_[slot];
-    if (hbm_shared_) {
-      const std::int64_t wait = hbm_wait(t, f.start, cold);
-      f.end += wait;
-      memory_wait_ns_ += wait;
-    }
-    if (f.end - f.start != cost_[slot]) {  // a cold start or an HBM wait: read the payload then
-      node_totals_[static_cast<std::size_t>(t.payload.node)].busy_ns +=
-          f.end - f.start - cost_[slot];
-    }
+    f.start = begin;
+    f.end = end;
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
-    schedule_mostly_ordered(core_ends_, f.end, Event::CoreDone, slot);
+    schedule_mostly_ordered(core_ends_, end, Event::CoreDone, slot);
   }
 
   // Global memory as one first-come-first-served server of hbm_bytes_per_ns: a task's bytes hold
