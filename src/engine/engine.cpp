@@ -149,6 +149,12 @@ void Engine::start(const BoundValues& values) {
     free_slots_.pop_back();
     return s;
   }
+  return new_slot();
+}
+
+// Out of line: a record is made at most once per slot of the window, and the allocation would
+// otherwise cost every caller of allocate_slot its register saves.
+std::optional<std::uint32_t> Engine::new_slot() {
   if (slots_made_ >= options_.window) return std::nullopt;
   if ((slots_made_ >> kChunkBits) >= chunks_.size()) {
     chunks_.push_back(std::make_unique<TaskRecord[]>(kChunkMask + 1));

@@ -254,6 +254,7 @@ class Engine final : private GenerationSink {
   bool replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& out);
 
   std::optional<std::uint32_t> allocate_slot();
+  [[gnu::noinline]] std::optional<std::uint32_t> new_slot();
   /// Makes task `succ` (slot `succ_slot`) wait for `p` unless it is done; true when it must.
   bool add_edge(Waitable& p, TaskRecord& succ, std::uint32_t succ_slot);
   /// Groups whose last member or gate finished, waiting to be finished themselves (inline: a

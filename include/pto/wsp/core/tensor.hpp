@@ -1,6 +1,7 @@
 // Tensors: owned or borrowed memory seen through zero-copy strided views, each with its region.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -124,13 +125,10 @@ class Tensor {
   void assign(const Tensor& other) {
     if (root_ != other.root_) root_ = other.root_;
     rank_ = other.rank_;
-    for (int d = 0; d < rank_; ++d) {
-      dims_[d].size = other.dims_[d].size;
-      dims_[d].root_dim = other.dims_[d].root_dim;
-      dims_[d].root_step = other.dims_[d].root_step;
-    }
-    const int root_rank = root_ ? root_->rank : 0;
-    for (int r = 0; r < root_rank; ++r) dims_[r].root_start = other.dims_[r].root_start;
+    // Whole records up to the larger of the two ranks: an entry's other half is unused, and
+    // copying it is cheaper than copying the used fields one by one.
+    const int used = std::max(rank_, root_ ? root_->rank : 0);
+    for (int d = 0; d < used; ++d) dims_[d] = other.dims_[d];
   }
   /// Reorder dimensions: result dimension i is this view's dimension order[i].
   Tensor permute(std::span<const int> order) const;
