@@ -59,10 +59,7 @@ class Dispatcher {
   void check(const TaskPayload& task, std::uint64_t id) const;
   bool needs_check() const noexcept;
   /// Every task goes to queue 0 with no stream and no priority (the default schedule).
-  bool trivial() const noexcept {
-    return queues_ == 1 && streams_ == 0 && !priority_key_.defined() && !dispatch_key_.defined() &&
-           kind_ != DispatchPolicy::Kind::By;
-  }
+  bool trivial() const noexcept { return trivial_; }
   int queues() const noexcept { return queues_; }
   int streams() const noexcept { return streams_; }
 
@@ -70,8 +67,8 @@ class Dispatcher {
   int home_queue(const TaskPayload& task, std::uint64_t id) const;
   /// Task `id`'s queue in turn (a mask when the queue count is a power of two).
   int round_robin(std::uint64_t id) const noexcept {
-    const auto n = static_cast<std::uint64_t>(queues_);
-    return static_cast<int>((n & (n - 1)) == 0 ? id & (n - 1) : id % n);
+    return static_cast<int>(queues_pow2_ ? id & (static_cast<std::uint64_t>(queues_) - 1)
+                                         : id % static_cast<std::uint64_t>(queues_));
   }
   Placement place_general(const TaskPayload& task, std::uint64_t id);
 
@@ -81,6 +78,8 @@ class Dispatcher {
   int queues_ = 1;
   int streams_ = 0;
   bool plain_round_robin_ = false;  ///< round robin, no streams, no priority
+  bool trivial_ = false;            ///< see trivial(); read once per task
+  bool queues_pow2_ = true;         ///< queues_ is a power of two
   CompiledKey dispatch_key_, stream_key_, priority_key_;
   std::vector<std::uint64_t> next_stream_;  ///< per queue: round-robin stream counter
   std::vector<std::uint64_t> stream_seq_;   ///< per (queue, stream): tasks placed so far

@@ -321,15 +321,16 @@ TaskPayload* Engine::next_payload() {
 }
 
 // Inlined into its callers (all in this file): it runs for every dependency edge.
+template <bool kShared>
 [[gnu::always_inline]] inline bool Engine::add_edge(Waitable& p, TaskRecord& succ,
                                                     std::uint32_t succ_slot) {
-  MaybeLock lock(p.lock, shared());
+  MaybeLock lock(p.lock, kShared);
   if (p.done) {
-    raise(succ.path, p.path.load(std::memory_order_relaxed));
+    raise<kShared>(succ.path, p.path.load(std::memory_order_relaxed));
     return false;
   }
   p.successors.push_back(succ_slot);
-  count_up(succ.pending);
+  count_up<kShared>(succ.pending);
   return true;
 }
 
@@ -364,7 +365,10 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
       }
       if (!region.overlaps(p.regions[e.access])) return false;
       p.dep_stamp = t.id;
-      if (add_edge(p, t, slot) && options_.record_deps) t.deps.push_back(p.id);
+      if ((shared() ? add_edge<true>(p, t, slot) : add_edge<false>(p, t, slot)) &&
+          options_.record_deps) {
+        t.deps.push_back(p.id);
+      }
       // Anyone who would conflict with p's access now conflicts with this write, which comes
       // after p: p's entry need not be found again.
       if (w && region.contains(p.regions[e.access])) {
@@ -380,6 +384,7 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
 }
 
 // Inlined into commit (all its calls are there): once per gate of each task.
+template <bool kShared>
 [[gnu::always_inline]] inline void Engine::wait_for_gate(const GateRef& gate, TaskRecord& t,
                                                          std::uint32_t slot) {
   if (gate.ref == kNone) return;
@@ -387,14 +392,14 @@ void Engine::track_data(TaskRecord& t, std::uint32_t slot) {
     TaskRecord& p = task(gate.ref);
     if (p.id != gate.stamp || p.dep_stamp == t.id) return;  // recycled, or already waited on
     p.dep_stamp = t.id;
-    if (add_edge(p, t, slot) && options_.record_deps) t.deps.push_back(p.id);
+    if (add_edge<kShared>(p, t, slot) && options_.record_deps) t.deps.push_back(p.id);
   } else if (GroupRecord& g = group(gate.ref); g.serial == gate.stamp) {  // else recycled
-    add_edge(g, t, slot);
+    add_edge<kShared>(g, t, slot);
   }
 }
 
 // Inlined into commit_task and commit_item.
-template <bool kItem>
+template <bool kItem, bool kShared>
 [[gnu::always_inline]] inline void Engine::commit(std::size_t first_gate) {
   const std::uint32_t slot = pending_slot_;
   TaskRecord& t = task(slot);
@@ -418,15 +423,15 @@ template <bool kItem>
   t.group = group_stack_.empty() ? kNone : group_stack_.back();
   if (t.group != kNone) {
     GroupRecord& parent = group(t.group);
-    count_up(parent.pending);
+    count_up<kShared>(parent.pending);
     ++parent.members;
   }
   for (std::size_t g = first_gate; g < gate_stack_.size(); ++g) {
-    wait_for_gate(gate_stack_[g], t, slot);
+    wait_for_gate<kShared>(gate_stack_[g], t, slot);
   }
-  if constexpr (kItem) wait_for_gate(chains_.back().last, t, slot);
+  if constexpr (kItem) wait_for_gate<kShared>(chains_.back().last, t, slot);
   if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
-  if (count_down(t.pending) == 1) {
+  if (count_down<kShared>(t.pending) == 1) {
     ready_out_->push_back(slot);
   } else if (waiting_out_) {
     waiting_out_->push_back(slot);
@@ -434,7 +439,11 @@ template <bool kItem>
 }
 
 void Engine::commit_task() {
-  commit<false>(gate_floor_);
+  if (shared()) {
+    commit<false, true>(gate_floor_);
+  } else {
+    commit<false, false>(gate_floor_);
+  }
 }
 
 // item_begin, commit_task, item_end without pushing the previous body on the gate stack and
@@ -443,7 +452,12 @@ void Engine::commit_item() {
   Chain& chain = chains_.back();
   const bool implied = chain.last.valid() && chain.epoch == gate_epoch_;  // as open_body
   chain.epoch = gate_epoch_;
-  commit<true>(implied ? gate_stack_.size() : gate_floor_);
+  const std::size_t first_gate = implied ? gate_stack_.size() : gate_floor_;
+  if (shared()) {
+    commit<true, true>(first_gate);
+  } else {
+    commit<true, false>(first_gate);
+  }
   chain.last = Gate{last_slot_, true, task(last_slot_).id};
 }
 
@@ -604,16 +618,17 @@ GateRef Engine::chain_last() {
 }
 
 // Inlined into complete (once per task) and done_groups.
+template <bool kShared>
 [[gnu::always_inline]] inline void Engine::finish(Waitable& w, std::vector<std::uint32_t>& ready,
                                                   GroupWorklist& groups) {
-  MaybeLock lock(w.lock, shared());
+  MaybeLock lock(w.lock, kShared);
   w.done = true;
   const std::int64_t path = w.path.load(std::memory_order_relaxed);
   w.successors.for_each([&](RecordRef s) {
     if (s & kGroupBit) {  // an empty body waiting for its gates
       GroupRecord& g = group(s & ~kGroupBit);
-      raise(g.path, path);
-      if (count_down(g.pending) == 1) groups.push(s & ~kGroupBit);
+      raise<kShared>(g.path, path);
+      if (count_down<kShared>(g.pending) == 1) groups.push(s & ~kGroupBit);
       return;
     }
     // Before the release, so a ready task's path is final. The last predecessor to finish is
@@ -624,9 +639,9 @@ GateRef Engine::chain_last() {
         succ.path.store(path, std::memory_order_relaxed);
       }
     } else {
-      raise(succ.path, path);
+      raise<kShared>(succ.path, path);
     }
-    if (count_down(succ.pending) == 1) ready.push_back(s);
+    if (count_down<kShared>(succ.pending) == 1) ready.push_back(s);
   });
   w.successors.clear();
 }
@@ -638,7 +653,11 @@ void Engine::done_groups(GroupWorklist& groups, std::vector<std::uint32_t>& read
   while (!groups.empty()) {
     const std::uint32_t g = groups.pop();
     GroupRecord& rec = group(g);
-    finish(rec, ready, groups);
+    if (shared()) {
+      finish<true>(rec, ready, groups);
+    } else {
+      finish<false>(rec, ready, groups);
+    }
     if (rec.group != kNone) {
       raise(group(rec.group).path, rec.path.load(std::memory_order_relaxed));
       if (count_down(group(rec.group).pending) == 1) groups.push(rec.group);
@@ -656,14 +675,23 @@ void Engine::member_done(std::uint32_t g, std::vector<std::uint32_t>& ready) {
 
 std::int64_t Engine::complete(std::uint32_t slot, std::int64_t duration_ns,
                               std::vector<std::uint32_t>& ready) {
+  return shared() ? complete_as<true>(slot, duration_ns, ready)
+                  : complete_as<false>(slot, duration_ns, ready);
+}
+
+template <bool kShared>
+[[gnu::always_inline]] inline std::int64_t Engine::complete_as(std::uint32_t slot,
+                                                               std::int64_t duration_ns,
+                                                               std::vector<std::uint32_t>& ready) {
   TaskRecord& t = task(slot);
   const std::int64_t path = t.path.load(std::memory_order_relaxed) + duration_ns;
   t.path.store(path, std::memory_order_relaxed);
   GroupWorklist groups;
-  finish(t, ready, groups);
+  finish<kShared>(t, ready, groups);
   if (t.group != kNone) {
-    raise(group(t.group).path, path);
-    if (count_down(group(t.group).pending) == 1) groups.push(t.group);
+    GroupRecord& g = group(t.group);
+    raise<kShared>(g.path, path);
+    if (count_down<kShared>(g.pending) == 1) groups.push(t.group);
   }
   if (!groups.empty()) done_groups(groups, ready);
   return path;

@@ -244,9 +244,10 @@ class Engine final : private GenerationSink {
   void close_body();
   /// Commits the pending payload's task, waiting for the gates in force from `first_gate` on
   /// and, for a chain item, for the chain's previous body.
-  template <bool kItem>
+  template <bool kItem, bool kShared>
   void commit(std::size_t first_gate);
   /// Makes task `slot` (being committed, id `id`) wait for `gate`'s record.
+  template <bool kShared>
   void wait_for_gate(const GateRef& gate, TaskRecord& t, std::uint32_t slot);
 
   // Replays a chunk's buffered events, then generates the rest of it; returns false when it
@@ -256,6 +257,7 @@ class Engine final : private GenerationSink {
   std::optional<std::uint32_t> allocate_slot();
   [[gnu::noinline]] std::optional<std::uint32_t> new_slot();
   /// Makes task `succ` (slot `succ_slot`) wait for `p` unless it is done; true when it must.
+  template <bool kShared>
   bool add_edge(Waitable& p, TaskRecord& succ, std::uint32_t succ_slot);
   /// Groups whose last member or gate finished, waiting to be finished themselves (inline: a
   /// task's completion usually finishes at most its enclosing group or two).
@@ -286,7 +288,11 @@ class Engine final : private GenerationSink {
   };
   /// Marks `w` done and releases its successors: tasks into `ready`, groups (an empty body waits
   /// for its gates as a group) into `groups`, for done_groups to finish without recursion.
+  template <bool kShared>
   void finish(Waitable& w, std::vector<std::uint32_t>& ready, GroupWorklist& groups);
+  template <bool kShared>
+  std::int64_t complete_as(std::uint32_t slot, std::int64_t duration_ns,
+                           std::vector<std::uint32_t>& ready);
   void member_done(std::uint32_t group, std::vector<std::uint32_t>& ready);
   void done_groups(GroupWorklist& groups, std::vector<std::uint32_t>& ready);
   /// Makes group `g` wait for `gate` (unless it is finished); true when an edge was added.
@@ -297,29 +303,46 @@ class Engine final : private GenerationSink {
   }
   /// Records are touched by several threads (not EngineOptions::single_thread).
   bool shared() const noexcept { return !options_.single_thread; }
-  // Updates of record counters shared with other threads (plain when options_.single_thread).
-  std::int32_t count_down(std::atomic<std::int32_t>& c) const noexcept {
-    if (shared()) return c.fetch_sub(1, std::memory_order_acq_rel);
-    const std::int32_t v = c.load(std::memory_order_relaxed);
-    c.store(v - 1, std::memory_order_relaxed);
-    return v;
+  // Updates of record counters: atomic read-modify-writes when the records are shared with other
+  // threads (kShared), plain loads and stores when not (options_.single_thread). The per-task
+  // paths are compiled for each (commit, finish); the rest asks shared() at run time.
+  template <bool kShared>
+  static std::int32_t count_down(std::atomic<std::int32_t>& c) noexcept {
+    if constexpr (kShared) {
+      return c.fetch_sub(1, std::memory_order_acq_rel);
+    } else {
+      const std::int32_t v = c.load(std::memory_order_relaxed);
+      c.store(v - 1, std::memory_order_relaxed);
+      return v;
+    }
   }
-  void count_up(std::atomic<std::int32_t>& c) const noexcept {
-    if (shared()) {
+  template <bool kShared>
+  static void count_up(std::atomic<std::int32_t>& c) noexcept {
+    if constexpr (kShared) {
       c.fetch_add(1, std::memory_order_relaxed);
     } else {
       c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
   }
   /// a = max(a, v).
-  void raise(std::atomic<std::int64_t>& a, std::int64_t v) const noexcept {
+  template <bool kShared>
+  static void raise(std::atomic<std::int64_t>& a, std::int64_t v) noexcept {
     std::int64_t cur = a.load(std::memory_order_relaxed);
-    if (!shared()) {
+    if constexpr (!kShared) {
       if (cur < v) a.store(v, std::memory_order_relaxed);
-      return;
+    } else {
+      while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+      }
     }
-    while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
-    }
+  }
+  std::int32_t count_down(std::atomic<std::int32_t>& c) const noexcept {
+    return shared() ? count_down<true>(c) : count_down<false>(c);
+  }
+  void count_up(std::atomic<std::int32_t>& c) const noexcept {
+    shared() ? count_up<true>(c) : count_up<false>(c);
+  }
+  void raise(std::atomic<std::int64_t>& a, std::int64_t v) const noexcept {
+    shared() ? raise<true>(a, v) : raise<false>(a, v);
   }
   GroupRecord& group(std::uint32_t g) noexcept { return groups_[g >> kChunkBits][g & kChunkMask]; }
   /// Finds the data dependencies of a task of a tracked node (node_tracked_).
