@@ -379,6 +379,9 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
         // same calls, in the same order, as the general path below). A for_each only when
         // asked (GeneratorOptions::inline_chains).
         if (body.kind == NodeKind::Task && (!chain || inline_chains_)) {
+          // One variable counting up (dense, or a ragged row): the next iteration is an
+          // increment, without loop_next's cases.
+          const bool counts_up = n.var1 < 0 && n.axis != AxisKind::Sparse;
           while (more) {
             TaskPayload* p = committed == max_tasks ? nullptr : sink.next_payload();
             if (p == nullptr) {
@@ -390,7 +393,12 @@ std::int64_t Generator::run(GenerationSink& sink, std::int64_t max_tasks) {
             }
             emit_task(sink, *p, body, n.body, chain);
             ++committed;
-            more = loop_next(f, n);
+            if (counts_up) {
+              more = ++f.i < f.i_end;
+              if (more) vars_[static_cast<std::size_t>(n.var0)] = f.i;
+            } else {
+              more = loop_next(f, n);
+            }
           }
         }
         if (more) {
