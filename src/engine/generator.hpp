@@ -162,9 +162,25 @@ class Generator {
   };
   bool block_on(Wait wait);
 
+  /// How emit_task fills one argument of a task node (worked out at the node's first task).
+  struct ArgFill {
+    enum class Kind : std::uint8_t { Chain, View, Constant, Scalar };
+    Kind kind = Kind::View;
+    std::uint32_t index = 0;             ///< the parameter's index
+    const SelectChain* chain = nullptr;  ///< Chain: replayed (SelectChain::simple)
+    ScalarValue constant;                ///< Constant: the same for every task
+  };
+  struct NodeFill {
+    bool built = false;
+    std::uint32_t nargs = 0;
+    std::vector<ArgFill> args;
+  };
+  const NodeFill& fill_of(int node);
+
   const Plan& plan_;
   const BoundValues& values_;
   std::vector<std::int64_t> vars_;
+  std::vector<NodeFill> fills_;  ///< by plan node
   std::vector<Frame> frames_;
   bool splittable_ = false;
   bool inline_chains_ = false;
