@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "engine/access_analysis.hpp"
@@ -65,25 +66,28 @@ inline constexpr std::uint64_t kNoTask = ~0ull;  ///< the id of a free task reco
 class SuccessorList {
  public:
   void push_back(RecordRef r) {
-    if (size_ < kInline) {
-      inline_[size_] = r;
+    if (size_ < kInline) [[likely]] {
+      inline_[size_++] = r;
     } else {
-      more_.push_back(r);
+      push_more(r);
     }
-    ++size_;
   }
-  template <typename F>
-  void for_each(F&& f) const {
-    const std::uint32_t n = size_ < kInline ? size_ : kInline;
-    for (std::uint32_t i = 0; i < n; ++i) f(inline_[i]);
-    for (RecordRef r : more_) f(r);
+  /// The first successors (up to kInline), then the rest.
+  std::span<const RecordRef> first() const noexcept {
+    return {inline_.data(), size_ < kInline ? size_ : kInline};
   }
+  const std::vector<RecordRef>& rest() const noexcept { return more_; }
   void clear() noexcept {
     size_ = 0;
     more_.clear();  // keeps its capacity for the record's next task
   }
 
  private:
+  // Out of line, so that push_back inlines where edges are added without the vector's growth.
+  [[gnu::noinline]] void push_more(RecordRef r) {
+    more_.push_back(r);
+    ++size_;
+  }
   static constexpr std::uint32_t kInline = 3;
   std::uint32_t size_ = 0;
   std::array<RecordRef, kInline> inline_{};
