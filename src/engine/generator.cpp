@@ -223,9 +223,8 @@ bool Generator::loop_next(Frame& f, const PlanNode& n) {
   return true;
 }
 
-const Generator::NodeFill& Generator::fill_of(int node) {
+const Generator::NodeFill& Generator::build_fill(int node) {
   NodeFill& fill = fills_[static_cast<std::size_t>(node)];
-  if (fill.built) return fill;
   const PlanNode& n = plan_.nodes[static_cast<std::size_t>(node)];
   const auto& chains = values_.select_chains[static_cast<std::size_t>(node)];
   fill.nargs = static_cast<std::uint32_t>(n.args.size());

@@ -175,7 +175,11 @@ class Generator {
     std::uint32_t nargs = 0;
     std::vector<ArgFill> args;
   };
-  const NodeFill& fill_of(int node);
+  const NodeFill& fill_of(int node) {
+    const NodeFill& fill = fills_[static_cast<std::size_t>(node)];
+    return fill.built ? fill : build_fill(node);
+  }
+  const NodeFill& build_fill(int node);
 
   const Plan& plan_;
   const BoundValues& values_;
