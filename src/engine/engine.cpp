@@ -110,6 +110,7 @@ void Engine::start(const BoundValues& values) {
   current_context_ = 0;
   next_id_ = 0;
   if (options_.dispatcher) options_.dispatcher->start(values);
+  placer_ = options_.dispatcher && !options_.dispatcher->trivial() ? options_.dispatcher : nullptr;
   std::vector<bool> exact;
   tensor_space_ = alias_spaces(values, exact);
   // Accesses that can have no conflict are not tracked at all: those to a space no task writes
@@ -403,9 +404,9 @@ template <bool kItem, bool kShared>
 [[gnu::always_inline]] inline void Engine::commit(std::size_t first_gate) {
   const std::uint32_t slot = pending_slot_;
   TaskRecord& t = task(slot);
-  if (options_.dispatcher && !options_.dispatcher->trivial()) {
+  if (placer_ != nullptr) {
     // First, so that a key that fails leaves nothing linked.
-    const Placement p = options_.dispatcher->place(t.payload, next_id_);
+    const Placement p = placer_->place(t.payload, next_id_);
     t.home_queue = t.queue = p.queue;
     t.stream = p.stream;
     t.stream_seq = p.stream_seq;
@@ -429,7 +430,11 @@ template <bool kItem, bool kShared>
   for (std::size_t g = first_gate; g < gate_stack_.size(); ++g) {
     wait_for_gate<kShared>(gate_stack_[g], t, slot);
   }
-  if constexpr (kItem) wait_for_gate<kShared>(chains_.back().last, t, slot);
+  if constexpr (kItem) {
+    Gate& last = chains_.back().last;
+    wait_for_gate<kShared>(last, t, slot);
+    last = Gate{slot, true, t.id};  // the next item waits for this one
+  }
   if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
   if (count_down<kShared>(t.pending) == 1) {
     ready_out_->push_back(slot);
@@ -458,7 +463,6 @@ void Engine::commit_item() {
   } else {
     commit<true, false>(first_gate);
   }
-  chain.last = Gate{last_slot_, true, task(last_slot_).id};
 }
 
 // A body of the innermost chain begins: its tasks wait for the previous body.

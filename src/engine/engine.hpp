@@ -404,6 +404,7 @@ class Engine final : private GenerationSink {
   /// gate pushed or popped): see Chain::epoch.
   std::uint64_t gate_epoch_ = 0;
   std::uint32_t pending_slot_ = kNone;  ///< slot handed out by next_payload
+  Dispatcher* placer_ = nullptr;        ///< the dispatcher, unless every task goes to queue 0 alike
   std::uint32_t last_slot_ = kNone;     ///< the task committed last (an item's task)
   std::vector<Context> contexts_;       ///< [0]: the main generation; others: CSP processes
   int current_context_ = 0;
