@@ -139,6 +139,9 @@ class Scheduler {
   }
   std::int64_t stolen() const noexcept { return stolen_; }
   bool batched() const noexcept { return timing_ == TimingPolicy::Kind::Batched; }
+  /// FIFO order, immediate timing, no streams, no stealing: pick() finds a task exactly when
+  /// may_pick() says it may, and never asks to be woken.
+  bool plain() const noexcept { return plain_; }
   bool steals() const noexcept { return steal_; }
   int num_queues() const noexcept { return static_cast<int>(queues_.size()); }
   const std::vector<int>& queues_of(int worker) const {

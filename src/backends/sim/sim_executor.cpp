@@ -555,20 +555,22 @@ class SimExecutor final : public Executor {
   // something for a free core now: work that reaches it later brings its own instant, and so
   // does a core that frees up later.
   void look(int a) {
-    while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
+    std::int64_t free_at = aicpu_free_[static_cast<std::size_t>(a)];
+    while (free_at <= now_) {
       const unsigned mask = usable_units_of(a);
-      if (mask == 0 || !scheduler_.may_pick(a, mask)) return;
+      if (mask == 0) return;
+      // Under the default schedule a pick that finds nothing says so itself (and asks for no
+      // wake-up): asking may_pick first would only repeat its test.
+      if (!scheduler_.plain() && !scheduler_.may_pick(a, mask)) return;
       const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
       if (p.slot == kNone) {
         if (p.wake_at >= 0) wake_at(p.wake_at);
         return;
       }
-      start(a, p.slot);
+      free_at = start(a, p.slot);
     }
     const unsigned mask = usable_units_of(a);
-    if (mask != 0 && scheduler_.may_pick(a, mask)) {
-      wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
-    }
+    if (mask != 0 && scheduler_.may_pick(a, mask)) wake_at(free_at);
   }
 
   void wake_at(std::int64_t t) {
@@ -579,7 +581,8 @@ class SimExecutor final : public Executor {
     schedule_event(t, Event::Dispatch);
   }
 
-  void start(int aicpu, std::uint32_t slot) {
+  // Returns when the AICPU is free again.
+  std::int64_t start(int aicpu, std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
     // Locals: the stores below could alias these fields, which would then be read again.
     const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns, cost = cost_[slot];
@@ -616,6 +619,7 @@ class SimExecutor final : public Executor {
     ++in_flight_;
     if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
     schedule_mostly_ordered(core_ends_, end, Event::CoreDone, slot);
+    return now + dispatch_ns;
   }
 
   // Global memory as one first-come-first-served server of hbm_bytes_per_ns: a task's bytes hold
