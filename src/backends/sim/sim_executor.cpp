@@ -45,7 +45,7 @@ using engine::kNone;
 using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
-constexpr std::int64_t kCostAtReady = -1;  // cost_[slot]: a cost function, called at readiness
+constexpr std::int64_t kCostAtReady = -1;  // Flight::cost: a cost function, called at readiness
 
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
@@ -87,9 +87,12 @@ class SimExecutor final : public Executor {
       const CoreKind kind = c < machine_.cube_cores ? CoreKind::Cube : CoreKind::Vector;
       const int index = kind == CoreKind::Cube ? c : c - machine_.cube_cores;
       const int group = index % groups;
-      const int position =
-          free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)].add(c);
-      cores_.push_back(Core{kind, group, position});
+      CoreSet& set = free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)];
+      cores_.push_back(Core{kind, group, set.add(c), &set});
+    }
+    aicpus_.resize(static_cast<std::size_t>(machine_.aicpus));
+    for (int a = 0; a < machine_.aicpus; ++a) {
+      aicpus_[static_cast<std::size_t>(a)].cores = &free_[split_ ? static_cast<std::size_t>(a) : 0];
     }
     if (!machine_.cold_start_axis.empty()) {
       for (const PlanNode& n : plan_.nodes) {
@@ -167,7 +170,7 @@ class SimExecutor final : public Executor {
     s.critical_path_ns = critical_path_;
     s.stolen = scheduler_.stolen();
     s.memory_wait_ns = memory_wait_ns_;
-    for (std::int64_t b : aicpu_busy_ns_) s.scheduling_ns += b;
+    for (const Aicpu& a : aicpus_) s.scheduling_ns += a.busy_ns;
     s.scheduling_ns_per_task =
         s.tasks > 0 ? static_cast<double>(s.scheduling_ns) / static_cast<double>(s.tasks) : 0.0;
     for (std::size_t c = 0; c < cores_.size(); ++c) {
@@ -204,17 +207,25 @@ class SimExecutor final : public Executor {
   struct Core {
     CoreKind kind;
     int group;
-    int position;  ///< in its group's CoreSet of its kind
+    int position;  ///< in `set`
+    CoreSet* set;  ///< its group's free cores of its kind
     std::int64_t busy_ns = 0;
     std::int64_t tasks = 0;
     bool has_key = false;  ///< cold start: the axis value of the last task it ran
     std::int64_t key = 0;
   };
-  // Per task slot, while the task is in flight.
+  // Per task slot, from generation to retirement: what the simulator keeps about a task, in one
+  // record (a task touches one entry, not one per array).
   struct Flight {
+    std::int64_t cost = 0;  ///< ns on its core (kCostAtReady: not yet known)
+    std::int64_t start = 0, end = 0;
     int core = -1;
     int aicpu = -1;
-    std::int64_t start = 0, end = 0;
+  };
+  struct Aicpu {
+    std::int64_t free_at = 0;  ///< when it may next dispatch or retire
+    std::int64_t busy_ns = 0;
+    CoreSetPair* cores = nullptr;  ///< the free cores it may issue to (its group's)
   };
 
   void schedule_event(std::int64_t time, Event::Kind kind, std::uint32_t slot = kNone) {
@@ -301,15 +312,17 @@ class SimExecutor final : public Executor {
     next_seq_ = 0;
     run_log_.clear();
     ready_.clear();  // a run that failed may have left tasks in it
-    for (Core& c : cores_) c = Core{c.kind, c.group, c.position};
+    for (Core& c : cores_) c = Core{c.kind, c.group, c.position, c.set};
     node_totals_.assign(plan_.nodes.size(), engine::NodeTotals{});
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
     }
     free_by_kind_ = {machine_.vector_cores, machine_.cube_cores};
     free_units_ = (machine_.vector_cores > 0 ? 1u : 0u) | (machine_.cube_cores > 0 ? 2u : 0u);
-    aicpu_free_.assign(static_cast<std::size_t>(machine_.aicpus), machine_.host_to_core_ns);
-    aicpu_busy_ns_.assign(static_cast<std::size_t>(machine_.aicpus), 0);
+    for (Aicpu& a : aicpus_) {
+      a.free_at = machine_.host_to_core_ns;
+      a.busy_ns = 0;
+    }
     host_free_ = host_busy_ns_ = 0;
     gen_done_ = window_full_ = generate_scheduled_ = false;
     tasks_ = outstanding_ = in_flight_ = high_water_ = 0;
@@ -409,7 +422,6 @@ class SimExecutor final : public Executor {
     count_generated(r.tasks);
     if (engine_.slots() > flights_.size()) {  // per-slot state covers every slot handed out
       flights_.resize(engine_.slots());
-      cost_.resize(engine_.slots());
     }
     // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
     // whole window later on a busy machine) then needs only its scheduling fields. A cost
@@ -446,7 +458,8 @@ class SimExecutor final : public Executor {
   // Inline, once per task; a task still on its way or still to be costed takes the call.
   void make_ready(std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
-    if (now_ < t.gen_ns + machine_.host_to_aicpu_ns || cost_[slot] == kCostAtReady) [[unlikely]] {
+    if (now_ < t.gen_ns + machine_.host_to_aicpu_ns || flights_[slot].cost == kCostAtReady)
+        [[unlikely]] {
       make_ready_late(slot, t);
       return;
     }
@@ -469,14 +482,14 @@ class SimExecutor final : public Executor {
     if (costs_.costed_at_generation(t.payload.node)) {
       set_cost(slot, t);
     } else {
-      cost_[slot] = kCostAtReady;
+      flights_[slot].cost = kCostAtReady;
     }
   }
 
   void set_cost(std::uint32_t slot, TaskRecord& t) {
     const CostModel::Cost c = costs_.of(t);
     t.unit = static_cast<std::uint8_t>(c.core);
-    cost_[slot] = c.ns;
+    flights_[slot].cost = c.ns;
     // The per-kernel stats, here where the payload is in cache: a task's time on its core is
     // this cost plus a cold start and an HBM wait, added at its start (which reads the payload
     // then anyway).
@@ -485,8 +498,6 @@ class SimExecutor final : public Executor {
     node.busy_ns += c.ns;
   }
 
-  CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
-
   // The kinds of core (bit u for CoreKind u) that some task waits for and some core is free for.
   unsigned usable_units() const noexcept { return free_units_ & scheduler_.pickable_units(); }
   // The same for AICPU a: the kinds free in its group.
@@ -494,7 +505,9 @@ class SimExecutor final : public Executor {
     if (!split_) return usable_units();
     unsigned mask = 0;
     for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
-      if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
+      if ((*aicpus_[static_cast<std::size_t>(a)].cores)[static_cast<std::size_t>(u)].any()) {
+        mask |= 1u << u;
+      }
     }
     return mask & scheduler_.pickable_units();
   }
@@ -555,7 +568,7 @@ class SimExecutor final : public Executor {
   // something for a free core now: work that reaches it later brings its own instant, and so
   // does a core that frees up later.
   void look(int a) {
-    std::int64_t free_at = aicpu_free_[static_cast<std::size_t>(a)];
+    std::int64_t free_at = aicpus_[static_cast<std::size_t>(a)].free_at;
     while (free_at <= now_) {
       const unsigned mask = usable_units_of(a);
       if (mask == 0) return;
@@ -584,9 +597,11 @@ class SimExecutor final : public Executor {
   // Returns when the AICPU is free again.
   std::int64_t start(int aicpu, std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
+    Flight& f = flights_[slot];
+    Aicpu& cpu = aicpus_[static_cast<std::size_t>(aicpu)];
     // Locals: the stores below could alias these fields, which would then be read again.
-    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns, cost = cost_[slot];
-    const int core = free_of(aicpu)[t.unit].take();
+    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns, cost = f.cost;
+    const int core = (*cpu.cores)[t.unit].take();
     if (--free_by_kind_[t.unit] == 0) free_units_ &= ~(1u << t.unit);
     std::int64_t cold = 0;
     if (!cold_axis_.empty()) {
@@ -599,8 +614,8 @@ class SimExecutor final : public Executor {
         c.key = key;
       }
     }
-    aicpu_free_[static_cast<std::size_t>(aicpu)] = now + dispatch_ns;
-    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += dispatch_ns;
+    cpu.free_at = now + dispatch_ns;
+    cpu.busy_ns += dispatch_ns;
     const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
     std::int64_t end = begin + cold + cost;
     if (hbm_shared_) {
@@ -611,7 +626,6 @@ class SimExecutor final : public Executor {
     if (end - begin != cost) {  // a cold start or an HBM wait: read the payload then
       node_totals_[static_cast<std::size_t>(t.payload.node)].busy_ns += end - begin - cost;
     }
-    Flight& f = flights_[slot];
     f.core = core;
     f.aicpu = aicpu;
     f.start = begin;
@@ -642,7 +656,7 @@ class SimExecutor final : public Executor {
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += f.end - f.start;
     ++c.tasks;
-    free_of(f.aicpu)[static_cast<std::size_t>(c.kind)].give_back(c.position);
+    c.set->give_back(c.position);
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
     }
@@ -657,11 +671,10 @@ class SimExecutor final : public Executor {
   }
 
   void on_retire(std::uint32_t slot) {
-    const int aicpu = flights_[slot].aicpu;
-    std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(aicpu)];
-    free_at = std::max(now_, free_at) + machine_.aicpu_complete_ns;
-    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_complete_ns;
-    schedule_mostly_ordered(completes_, free_at, Event::Complete, slot);
+    Aicpu& cpu = aicpus_[static_cast<std::size_t>(flights_[slot].aicpu)];
+    cpu.free_at = std::max(now_, cpu.free_at) + machine_.aicpu_complete_ns;
+    cpu.busy_ns += machine_.aicpu_complete_ns;
+    schedule_mostly_ordered(completes_, cpu.free_at, Event::Complete, slot);
   }
 
   void on_complete(std::uint32_t slot) {
@@ -707,7 +720,7 @@ class SimExecutor final : public Executor {
   std::vector<CoreSetPair> free_;    ///< per group: free cores of each kind
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
-  std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns (or kCostAtReady)
+  std::vector<Aicpu> aicpus_;
   std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks costed, time on cores
   EventHeap<Event> events_;
   Fifo arrivals_;   ///< generated tasks reaching their AICPU
@@ -718,7 +731,6 @@ class SimExecutor final : public Executor {
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
   std::vector<std::uint32_t> waiting_;  ///< tasks of the host's last batch that wait for others
-  std::vector<std::int64_t> aicpu_free_, aicpu_busy_ns_;
   std::int64_t host_free_ = 0, host_busy_ns_ = 0;
   bool gen_done_ = false, window_full_ = false, generate_scheduled_ = false;
   std::int64_t tasks_ = 0, outstanding_ = 0, in_flight_ = 0, high_water_ = 0;
