@@ -5,9 +5,9 @@
 // comparisons than sifting it down from the root, since it usually belongs near the bottom.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
-
 
 namespace pto::wsp::sim {
 
@@ -66,32 +66,38 @@ class EventHeap {
   std::size_t size_ = 0;
 };
 
-/// A FIFO of events of one kind (so only their keys and task slots are kept) in key order, on a
-/// growable power-of-two ring. It keeps its front's key at hand (kNever when empty): finding the
-/// earliest of several sources then reads one key per FIFO instead of probing rings.
+/// A FIFO of events of one kind (so only their keys and task slots are kept) in key order. Its
+/// entries lie in one array from head_ to tail_, followed by a sentinel whose key is kNever: the
+/// front's key is then one read whether or not the FIFO is empty, and taking the front is one
+/// increment (no ring index to wrap). When the tail reaches the array's end the entries move
+/// back to its start (they are few: events leave about as fast as they come), or the array
+/// doubles when they fill more than half of it.
 class EventFifo {
  public:
   static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
 
+  EventFifo() { reserve(64); }
+  EventFifo(const EventFifo&) = delete;
+  EventFifo& operator=(const EventFifo&) = delete;
+
   bool empty() const noexcept { return head_ == tail_; }
-  EventKey front_key() const noexcept { return front_key_; }
+  EventKey front_key() const noexcept { return head_->key; }  // kNever when empty
   EventKey last_key() const noexcept { return last_key_; }
   void push(EventKey key, std::uint32_t slot) {
-    if (tail_ - head_ == capacity_) [[unlikely]]
-      grow();
-    if (head_ == tail_) front_key_ = key;
-    buf_[tail_++ & mask_] = Entry{key, slot};
+    if (tail_ + 1 == end_) [[unlikely]]
+      make_room();
+    tail_->key = key;
+    tail_->slot = slot;
+    ++tail_;
+    tail_->key = kNever;
     last_key_ = key;
   }
   /// Removes the front event; returns its slot.
-  std::uint32_t take_front() noexcept {
-    const std::uint32_t slot = buf_[head_++ & mask_].slot;
-    front_key_ = head_ == tail_ ? kNever : buf_[head_ & mask_].key;
-    return slot;
-  }
+  std::uint32_t take_front() noexcept { return (head_++)->slot; }
   void clear() noexcept {
-    head_ = tail_ = 0;
-    front_key_ = kNever;
+    head_ = tail_ = buf_.data();
+    tail_->key = kNever;
+    last_key_ = 0;
   }
 
  private:
@@ -99,21 +105,29 @@ class EventFifo {
     EventKey key;
     std::uint32_t slot;
   };
-  [[gnu::noinline]] void grow() {
-    const std::uint64_t n = capacity_ == 0 ? 64 : 2 * capacity_;
-    std::vector<Entry> next(n);
-    for (std::uint64_t i = head_; i != tail_; ++i) next[i - head_] = buf_[i & mask_];
-    tail_ -= head_;
-    head_ = 0;
-    buf_.swap(next);
-    capacity_ = n;
-    mask_ = n - 1;
+  void reserve(std::size_t n) {
+    buf_.resize(n);
+    end_ = buf_.data() + n;
+    clear();
+  }
+  [[gnu::noinline]] void make_room() {
+    const std::size_t n = static_cast<std::size_t>(tail_ - head_);
+    if (2 * (n + 1) > buf_.size()) {
+      std::vector<Entry> next(2 * buf_.size());
+      std::copy(head_, tail_ + 1, next.data());
+      buf_.swap(next);
+      end_ = buf_.data() + buf_.size();
+    } else {
+      std::copy(head_, tail_ + 1, buf_.data());
+    }
+    head_ = buf_.data();
+    tail_ = head_ + n;
   }
 
   std::vector<Entry> buf_;
-  std::uint64_t capacity_ = 0, mask_ = 0;  ///< buf_.size() (a power of two), and that less one
-  std::uint64_t head_ = 0, tail_ = 0;      ///< [head_, tail_) modulo capacity_ are queued
-  EventKey front_key_ = kNever;
+  Entry* head_ = nullptr;  ///< [head_, tail_) are queued; *tail_ is the sentinel
+  Entry* tail_ = nullptr;
+  Entry* end_ = nullptr;
   EventKey last_key_ = 0;
 };
 
