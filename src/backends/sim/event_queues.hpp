@@ -21,14 +21,24 @@ inline std::int64_t event_time(EventKey key) noexcept {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> 64));
 }
 
+/// No event: times stay below 2^63.
+inline constexpr EventKey kNeverKey = ~EventKey{0};
+
 /// A min-heap of T by T::key. Its storage only grows (a push is a store and a sift, without
-/// std::vector's capacity bookkeeping).
+/// std::vector's capacity bookkeeping). Empty, its top's key reads kNeverKey (so the earliest of
+/// several sources is found without asking whether the heap is empty).
 template <class T>
 class EventHeap {
  public:
+  EventHeap() : heap_(256) { clear(); }
+
   bool empty() const noexcept { return size_ == 0; }
   const T& top() const noexcept { return heap_[0]; }
-  void clear() noexcept { size_ = 0; }
+  EventKey top_key() const noexcept { return heap_[0].key; }  // kNeverKey when empty
+  void clear() noexcept {
+    size_ = 0;
+    heap_[0].key = kNeverKey;
+  }
 
   void push(const T& e) {
     if (size_ == heap_.size()) [[unlikely]]
@@ -38,7 +48,10 @@ class EventHeap {
 
   void pop() {
     const std::size_t n = --size_;
-    if (n == 0) return;
+    if (n == 0) {
+      heap_[0].key = kNeverKey;
+      return;
+    }
     const T last = heap_[n];
     std::size_t hole = 0;
     for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
@@ -50,7 +63,7 @@ class EventHeap {
   }
 
  private:
-  [[gnu::noinline]] void grow() { heap_.resize(heap_.empty() ? 256 : 2 * heap_.size()); }
+  [[gnu::noinline]] void grow() { heap_.resize(2 * heap_.size()); }
 
   void sift_up(std::size_t hole, const T& e) {
     while (hole > 0) {
@@ -74,7 +87,7 @@ class EventHeap {
 /// doubles when they fill more than half of it.
 class EventFifo {
  public:
-  static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
+  static constexpr EventKey kNever = kNeverKey;
 
   EventFifo() { reserve(64); }
   EventFifo(const EventFifo&) = delete;

@@ -257,14 +257,10 @@ class SimExecutor final : public Executor {
 
   enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
   // The source of the earliest event by (time, seq) — the order a single heap would give — and
-  // that event's key.
+  // that event's key (kNeverKey when there is none).
   Source earliest(EventKey& key) const {
-    Source s = Source::None;
-    EventKey k = Fifo::kNever;
-    if (!events_.empty()) {
-      k = events_.top().key;
-      s = Source::Heap;
-    }
+    EventKey k = events_.top_key();
+    Source s = k == kNeverKey ? Source::None : Source::Heap;
     const auto consider = [&](const Fifo& q, Source source) {
       if (q.front_key() < k) {
         k = q.front_key();
@@ -360,8 +356,8 @@ class SimExecutor final : public Executor {
           key = core_ends_.front_key();
           s = Source::CoreEnds;
         }
-        if (!events_.empty() && events_.top().key < key) {
-          key = events_.top().key;
+        if (events_.top_key() < key) {
+          key = events_.top_key();
           s = Source::Heap;
         }
       }
