@@ -460,7 +460,7 @@ class SimExecutor final : public Executor {
       return;
     }
     t.ready_ns = now_;
-    scheduler_.push(slot);
+    scheduler_.push(slot, t);
   }
   [[gnu::noinline]] void make_ready_late(std::uint32_t slot, TaskRecord& t) {
     const std::int64_t arrival = t.gen_ns + machine_.host_to_aicpu_ns;
@@ -576,7 +576,7 @@ class SimExecutor final : public Executor {
         if (p.wake_at >= 0) wake_at(p.wake_at);
         return;
       }
-      free_at = start(a, p.slot);
+      free_at = start(a, p.slot, *p.task);
     }
     const unsigned mask = usable_units_of(a);
     if (mask != 0 && scheduler_.may_pick(a, mask)) wake_at(free_at);
@@ -591,8 +591,7 @@ class SimExecutor final : public Executor {
   }
 
   // Returns when the AICPU is free again.
-  std::int64_t start(int aicpu, std::uint32_t slot) {
-    TaskRecord& t = engine_.task(slot);
+  std::int64_t start(int aicpu, std::uint32_t slot, TaskRecord& t) {
     Flight& f = flights_[slot];
     Aicpu& cpu = aicpus_[static_cast<std::size_t>(aicpu)];
     // Locals: the stores below could alias these fields, which would then be read again.
