@@ -94,6 +94,7 @@ class SimExecutor final : public Executor {
     for (int a = 0; a < machine_.aicpus; ++a) {
       aicpus_[static_cast<std::size_t>(a)].cores = &free_[split_ ? static_cast<std::size_t>(a) : 0];
     }
+    start_extras_ = hbm_shared_ || options_.compute || !machine_.cold_start_axis.empty();
     if (!machine_.cold_start_axis.empty()) {
       for (const PlanNode& n : plan_.nodes) {
         const auto it =
@@ -595,9 +596,28 @@ class SimExecutor final : public Executor {
     Flight& f = flights_[slot];
     Aicpu& cpu = aicpus_[static_cast<std::size_t>(aicpu)];
     // Locals: the stores below could alias these fields, which would then be read again.
-    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns, cost = f.cost;
+    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns;
     const int core = (*cpu.cores)[t.unit].take();
     if (--free_by_kind_[t.unit] == 0) free_units_ &= ~(1u << t.unit);
+    cpu.free_at = now + dispatch_ns;
+    cpu.busy_ns += dispatch_ns;
+    const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
+    const std::int64_t end =
+        start_extras_ ? end_with_extras(t, core, begin, f.cost) : begin + f.cost;
+    f.core = core;
+    f.aicpu = aicpu;
+    f.start = begin;
+    f.end = end;
+    ++in_flight_;
+    schedule_mostly_ordered(core_ends_, end, Event::CoreDone, slot);
+    return now + dispatch_ns;
+  }
+
+  // When a task starting on `core` at `begin` ends with a cold start, its wait for the HBM, and
+  // its kernel run (--compute, in simulated start order) on top of its cost: the machines and
+  // modes that have any of these (start_extras_).
+  [[gnu::noinline]] std::int64_t end_with_extras(const TaskRecord& t, int core, std::int64_t begin,
+                                                 std::int64_t cost) {
     std::int64_t cold = 0;
     if (!cold_axis_.empty()) {
       const int ax = cold_axis_[static_cast<std::size_t>(t.payload.node)];
@@ -609,9 +629,6 @@ class SimExecutor final : public Executor {
         c.key = key;
       }
     }
-    cpu.free_at = now + dispatch_ns;
-    cpu.busy_ns += dispatch_ns;
-    const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
     std::int64_t end = begin + cold + cost;
     if (hbm_shared_) {
       const std::int64_t wait = hbm_wait(t, begin, cold);
@@ -621,14 +638,8 @@ class SimExecutor final : public Executor {
     if (end - begin != cost) {  // a cold start or an HBM wait: read the payload then
       node_totals_[static_cast<std::size_t>(t.payload.node)].busy_ns += end - begin - cost;
     }
-    f.core = core;
-    f.aicpu = aicpu;
-    f.start = begin;
-    f.end = end;
-    ++in_flight_;
-    if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
-    schedule_mostly_ordered(core_ends_, end, Event::CoreDone, slot);
-    return now + dispatch_ns;
+    if (options_.compute) engine::call_kernel(plan_, t.payload);
+    return end;
   }
 
   // Global memory as one first-come-first-served server of hbm_bytes_per_ns: a task's bytes hold
@@ -709,6 +720,7 @@ class SimExecutor final : public Executor {
   bool split_ = false;  ///< cores partitioned among AICPUs (Machine::partition == "split")
   std::uint64_t aicpu_bits_ = 0;     ///< bits 0..aicpus-1 (the dispatch walk's rotation, small())
   bool hbm_shared_ = false;          ///< tasks queue for the HBM (some kernel moves bytes)
+  bool start_extras_ = false;        ///< cold starts, HBM waits or kernel runs: end_with_extras
   double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
   double hbm_free_ = 0;              ///< when the HBM has served every transfer so far (ns)
   std::int64_t memory_wait_ns_ = 0;  ///< summed over tasks: their waits for the HBM
