@@ -697,7 +697,7 @@ class SimExecutor final : public Executor {
     --in_flight_;
     for (std::uint32_t s : ready_) make_ready(s);
     ready_.clear();
-    if (!gen_done_ && !generate_scheduled_ && window_full_) {
+    if (window_full_ && !generate_scheduled_ && !gen_done_) {
       window_full_ = false;
       schedule_event(std::max(now_, host_free_), Event::Generate);
       generate_scheduled_ = true;
