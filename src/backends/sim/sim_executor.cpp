@@ -229,8 +229,18 @@ class SimExecutor final : public Executor {
     CoreSetPair* cores = nullptr;  ///< the free cores it may issue to (its group's)
   };
 
+  // Where pending events wait: the heap (any order), or the FIFO of one kind of event.
+  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
+
   void schedule_event(std::int64_t time, Event::Kind kind, std::uint32_t slot = kNone) {
-    events_.push(Event{event_key(time, next_seq_++), kind, slot});
+    push_to_heap(Event{event_key(time, next_seq_++), kind, slot});
+  }
+  void push_to_heap(const Event& e) {
+    events_.push(e);
+    if (e.key < rare_key_) {
+      rare_key_ = e.key;
+      rare_source_ = Source::Heap;
+    }
   }
 
   // Arrivals of freshly generated tasks come in time order (generation order plus a constant
@@ -238,7 +248,12 @@ class SimExecutor final : public Executor {
   // keep them out of the heap.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
     ++in_transit_;
-    arrivals_.push(event_key(time, next_seq_++), slot);
+    const EventKey key = event_key(time, next_seq_++);
+    arrivals_.push(key, slot);
+    if (key < rare_key_) {  // only when it is the FIFO's front
+      rare_key_ = key;
+      rare_source_ = Source::Arrivals;
+    }
   }
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
     retires_.push(event_key(time, next_seq_++), slot);
@@ -252,23 +267,34 @@ class SimExecutor final : public Executor {
     if (q.empty() || !(key < q.last_key())) {
       q.push(key, slot);
     } else {
-      events_.push(Event{key, kind, slot});
+      push_to_heap(Event{key, kind, slot});
     }
   }
 
-  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
+  // The earlier of the heap's and the arrivals' first events (rare_key_, rare_source_; None and
+  // kNeverKey when both are empty), kept up to date as they change. On a DAG both are mostly
+  // empty and change a few times per hundred events, while every event is followed by a search
+  // for the earliest one: that search then reads one key for the two.
+  void refresh_rare() noexcept {
+    rare_key_ = events_.top_key();
+    rare_source_ = rare_key_ == kNeverKey ? Source::None : Source::Heap;
+    if (arrivals_.front_key() < rare_key_) {
+      rare_key_ = arrivals_.front_key();
+      rare_source_ = Source::Arrivals;
+    }
+  }
+
   // The source of the earliest event by (time, seq) — the order a single heap would give — and
   // that event's key (kNeverKey when there is none).
   Source earliest(EventKey& key) const {
-    EventKey k = events_.top_key();
-    Source s = k == kNeverKey ? Source::None : Source::Heap;
+    EventKey k = rare_key_;
+    Source s = rare_source_;
     const auto consider = [&](const Fifo& q, Source source) {
       if (q.front_key() < k) {
         k = q.front_key();
         s = source;
       }
     };
-    consider(arrivals_, Source::Arrivals);
     consider(retires_, Source::Retires);
     consider(completes_, Source::Completes);
     consider(core_ends_, Source::CoreEnds);
@@ -281,8 +307,11 @@ class SimExecutor final : public Executor {
   Event take(Source s) {
     const auto from = [](Fifo& q, Event::Kind kind) { return Event{0, kind, q.take_front()}; };
     switch (s) {
-      case Source::Arrivals:
-        return from(arrivals_, Event::Arrive);
+      case Source::Arrivals: {
+        const Event e = from(arrivals_, Event::Arrive);
+        refresh_rare();
+        return e;
+      }
       case Source::Retires:
         return from(retires_, Event::Retire);
       case Source::Completes:
@@ -292,6 +321,7 @@ class SimExecutor final : public Executor {
       default: {
         const Event e = events_.top();
         events_.pop();
+        refresh_rare();
         return e;
       }
     }
@@ -302,6 +332,7 @@ class SimExecutor final : public Executor {
     scheduler_.start();
     events_.clear();
     arrivals_.clear();
+    refresh_rare();
     retires_.clear();
     completes_.clear();
     core_ends_.clear();
@@ -357,9 +388,9 @@ class SimExecutor final : public Executor {
           key = core_ends_.front_key();
           s = Source::CoreEnds;
         }
-        if (events_.top_key() < key) {
-          key = events_.top_key();
-          s = Source::Heap;
+        if (rare_key_ < key) {  // a wake-up, pushed onto the heap
+          key = rare_key_;
+          s = rare_source_;
         }
       }
     }
@@ -730,10 +761,12 @@ class SimExecutor final : public Executor {
   std::vector<Aicpu> aicpus_;
   std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks costed, time on cores
   EventHeap<Event> events_;
-  Fifo arrivals_;   ///< generated tasks reaching their AICPU
-  Fifo retires_;    ///< completions noticed by their AICPU
-  Fifo completes_;  ///< AICPU retirements that keep time order
-  Fifo core_ends_;  ///< tasks ending on their cores that keep time order
+  Fifo arrivals_;                      ///< generated tasks reaching their AICPU
+  Fifo retires_;                       ///< completions noticed by their AICPU
+  Fifo completes_;                     ///< AICPU retirements that keep time order
+  Fifo core_ends_;                     ///< tasks ending on their cores that keep time order
+  EventKey rare_key_ = kNeverKey;      ///< refresh_rare()
+  Source rare_source_ = Source::None;  ///< refresh_rare()
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
