@@ -217,11 +217,15 @@ class SimExecutor final : public Executor {
   };
   // Per task slot, from generation to retirement: what the simulator keeps about a task, in one
   // record (a task touches one entry, not one per array).
+  struct Aicpu;
   struct Flight {
-    std::int64_t cost = 0;  ///< ns on its core (kCostAtReady: not yet known)
-    std::int64_t start = 0, end = 0;
+    union {
+      std::int64_t cost = 0;  ///< until it starts: ns on its core (kCostAtReady: not yet known)
+      std::int64_t start;     ///< from its start: when it starts on its core
+    };
+    std::int64_t end = 0;
     int core = -1;
-    int aicpu = -1;
+    Aicpu* aicpu = nullptr;  ///< the AICPU that issued it
   };
   struct Aicpu {
     std::int64_t free_at = 0;  ///< when it may next dispatch or retire
@@ -627,10 +631,10 @@ class SimExecutor final : public Executor {
     cpu.free_at = now + dispatch_ns;
     cpu.busy_ns += dispatch_ns;
     const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
-    const std::int64_t end =
-        start_extras_ ? end_with_extras(t, core, begin, f.cost) : begin + f.cost;
+    const std::int64_t cost = f.cost;  // read before start is written over it
+    const std::int64_t end = start_extras_ ? end_with_extras(t, core, begin, cost) : begin + cost;
     f.core = core;
-    f.aicpu = aicpu;
+    f.aicpu = &cpu;
     f.start = begin;
     f.end = end;
     ++in_flight_;
@@ -702,7 +706,7 @@ class SimExecutor final : public Executor {
   }
 
   void on_retire(std::uint32_t slot) {
-    Aicpu& cpu = aicpus_[static_cast<std::size_t>(flights_[slot].aicpu)];
+    Aicpu& cpu = *flights_[slot].aicpu;
     cpu.free_at = std::max(now_, cpu.free_at) + machine_.aicpu_complete_ns;
     cpu.busy_ns += machine_.aicpu_complete_ns;
     schedule_mostly_ordered(completes_, cpu.free_at, Event::Complete, slot);
