@@ -95,7 +95,8 @@ class EventFifo {
 
   bool empty() const noexcept { return head_ == tail_; }
   EventKey front_key() const noexcept { return head_->key; }  // kNever when empty
-  EventKey last_key() const noexcept { return last_key_; }
+  /// The key of the event pushed last (the FIFO must not be empty).
+  EventKey last_key() const noexcept { return (tail_ - 1)->key; }
   void push(EventKey key, std::uint32_t slot) {
     if (tail_ + 1 == end_) [[unlikely]]
       make_room();
@@ -103,14 +104,12 @@ class EventFifo {
     tail_->slot = slot;
     ++tail_;
     tail_->key = kNever;
-    last_key_ = key;
   }
   /// Removes the front event; returns its slot.
   std::uint32_t take_front() noexcept { return (head_++)->slot; }
   void clear() noexcept {
     head_ = tail_ = buf_.data();
     tail_->key = kNever;
-    last_key_ = 0;
   }
 
  private:
@@ -141,7 +140,6 @@ class EventFifo {
   Entry* head_ = nullptr;  ///< [head_, tail_) are queued; *tail_ is the sentinel
   Entry* tail_ = nullptr;
   Entry* end_ = nullptr;
-  EventKey last_key_ = 0;
 };
 
 }  // namespace pto::wsp::sim
