@@ -90,6 +90,10 @@ class SimExecutor final : public Executor {
       CoreSet& set = free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)];
       cores_.push_back(Core{kind, group, set.add(c), &set});
     }
+    for (Core& c : cores_) {  // every core added: the free sets' words stay put
+      c.free_word = c.set->word_of(c.position);
+      c.free_bit = CoreSet::bit_of(c.position);
+    }
     aicpus_.resize(static_cast<std::size_t>(machine_.aicpus));
     for (int a = 0; a < machine_.aicpus; ++a) {
       aicpus_[static_cast<std::size_t>(a)].cores = &free_[split_ ? static_cast<std::size_t>(a) : 0];
@@ -208,8 +212,10 @@ class SimExecutor final : public Executor {
   struct Core {
     CoreKind kind;
     int group;
-    int position;  ///< in `set`
-    CoreSet* set;  ///< its group's free cores of its kind
+    int position;                        ///< in `set`
+    CoreSet* set;                        ///< its group's free cores of its kind
+    std::uint64_t* free_word = nullptr;  ///< its bit in `set`: set->give_back(position) is
+    std::uint64_t free_bit = 0;          ///< *free_word |= free_bit
     std::int64_t busy_ns = 0;
     std::int64_t tasks = 0;
     bool has_key = false;  ///< cold start: the axis value of the last task it ran
@@ -338,7 +344,7 @@ class SimExecutor final : public Executor {
     next_seq_ = 0;
     run_log_.clear();
     ready_.clear();  // a run that failed may have left tasks in it
-    for (Core& c : cores_) c = Core{c.kind, c.group, c.position, c.set};
+    for (Core& c : cores_) c = Core{c.kind, c.group, c.position, c.set, c.free_word, c.free_bit};
     node_totals_.assign(plan_.nodes.size(), engine::NodeTotals{});
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
@@ -691,7 +697,7 @@ class SimExecutor final : public Executor {
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += f.end - f.start;
     ++c.tasks;
-    c.set->give_back(c.position);
+    *c.free_word |= c.free_bit;  // c.set->give_back(c.position)
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
     }
