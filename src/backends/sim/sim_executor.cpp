@@ -693,15 +693,16 @@ class SimExecutor final : public Executor {
   }
 
   void on_core_done(std::uint32_t slot) {
+    // Now is the task's end: core ends are taken in time order, so the latest end is now too.
     const Flight& f = flights_[slot];
     Core& c = cores_[static_cast<std::size_t>(f.core)];
-    c.busy_ns += f.end - f.start;
+    c.busy_ns += now_ - f.start;
     ++c.tasks;
     *c.free_word |= c.free_bit;  // c.set->give_back(c.position)
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
     }
-    last_end_ = std::max(last_end_, f.end);
+    last_end_ = now_;
     // The issuing AICPU notices the completion after the poll delay (free to dispatch meanwhile)
     // and then retires the task.
     if (machine_.completion_poll_ns == 0) {
