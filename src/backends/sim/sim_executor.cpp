@@ -613,6 +613,10 @@ class SimExecutor final : public Executor {
         return;
       }
       free_at = start(a, p.slot, *p.task);
+      // Dispatching takes time (aicpu_dispatch_ns): the AICPU issues once per look unless that
+      // time is 0.
+      if (free_at > now_) [[likely]]
+        break;
     }
     const unsigned mask = usable_units_of(a);
     if (mask != 0 && scheduler_.may_pick(a, mask)) wake_at(free_at);
