@@ -221,9 +221,9 @@ class SimExecutor final : public Executor {
     bool has_key = false;  ///< cold start: the axis value of the last task it ran
     std::int64_t key = 0;
   };
+  struct Aicpu;
   // Per task slot, from generation to retirement: what the simulator keeps about a task, in one
   // record (a task touches one entry, not one per array).
-  struct Aicpu;
   struct Flight {
     union {
       std::int64_t cost = 0;  ///< until it starts: ns on its core (kCostAtReady: not yet known)
@@ -313,7 +313,7 @@ class SimExecutor final : public Executor {
   }
   // Removes and returns the earliest event of source `s` (its key is not needed). A FIFO holds
   // one kind of event: naming it here, not reading it back, lets the compiler go from the
-  // switch on the source straight to the kind's handler.
+  // test of the source straight to the kind's handler.
   Event take(Source s) {
     const auto from = [](Fifo& q, Event::Kind kind) { return Event{0, kind, q.take_front()}; };
     // The three FIFOs that take almost every event first, each one test.
