@@ -600,7 +600,8 @@ class SimExecutor final : public Executor {
   // something for a free core now: work that reaches it later brings its own instant, and so
   // does a core that frees up later.
   void look(int a) {
-    std::int64_t free_at = aicpus_[static_cast<std::size_t>(a)].free_at;
+    Aicpu& cpu = aicpus_[static_cast<std::size_t>(a)];
+    std::int64_t free_at = cpu.free_at;
     while (free_at <= now_) {
       const unsigned mask = usable_units_of(a);
       if (mask == 0) return;
@@ -612,7 +613,7 @@ class SimExecutor final : public Executor {
         if (p.wake_at >= 0) wake_at(p.wake_at);
         return;
       }
-      free_at = start(a, p.slot, *p.task);
+      free_at = start(cpu, p.slot, *p.task);
       // Dispatching takes time (aicpu_dispatch_ns): the AICPU issues once per look unless that
       // time is 0.
       if (free_at > now_) [[likely]]
@@ -631,9 +632,8 @@ class SimExecutor final : public Executor {
   }
 
   // Returns when the AICPU is free again.
-  std::int64_t start(int aicpu, std::uint32_t slot, TaskRecord& t) {
+  std::int64_t start(Aicpu& cpu, std::uint32_t slot, TaskRecord& t) {
     Flight& f = flights_[slot];
-    Aicpu& cpu = aicpus_[static_cast<std::size_t>(aicpu)];
     // Locals: the stores below could alias these fields, which would then be read again.
     const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns;
     const int core = (*cpu.cores)[t.unit].take();
