@@ -724,11 +724,10 @@ class SimExecutor final : public Executor {
   }
 
   void on_complete(std::uint32_t slot) {
-    TaskRecord& t = engine_.task(slot);
     const Flight& f = flights_[slot];
     critical_path_ = std::max(critical_path_, engine_.complete(slot, f.end - f.start, ready_));
     if (options_.record_tasks) {
-      run_log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
+      run_log_.push_back(engine::task_event(plan_, engine_.task(slot), f.core, f.start, f.end));
       run_log_.back().done_ns = now_;
     }
     scheduler_.finish(slot);
