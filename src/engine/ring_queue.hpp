@@ -15,7 +15,7 @@ class Ring {
   const T& front() const noexcept { return buf_[head_ & mask_]; }
   void pop_front() noexcept { ++head_; }
   void push_back(const T& v) {
-    if (tail_ - head_ == buf_.size()) [[unlikely]]
+    if (tail_ - head_ == capacity_) [[unlikely]]
       grow();
     buf_[tail_++ & mask_] = v;
   }
@@ -29,10 +29,11 @@ class Ring {
     tail_ -= head_;
     head_ = 0;
     buf_.swap(next);
+    capacity_ = n;
     mask_ = n - 1;
   }
   std::vector<T> buf_;
-  std::uint64_t mask_ = 0;
+  std::uint64_t capacity_ = 0, mask_ = 0;  ///< buf_.size() (a power of two), and that less one
   std::uint64_t head_ = 0, tail_ = 0;
 };
 

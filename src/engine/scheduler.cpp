@@ -199,7 +199,7 @@ Scheduler::Pick Scheduler::pick_policy(int worker, std::int64_t now, unsigned un
   const auto started = [&](std::uint32_t slot) {
     --queued_;
     if (timing_ == TimingPolicy::Kind::RateLimit) record_start(now);
-    return Pick{slot, -1};
+    return Pick{slot, -1, &engine_.task(slot)};
   };
   const Pick wait{kNone, rate_blocked ? rate_ring_[rate_head_] + kRateWindowNs : -1};
   const auto wanted = [&](int unit) { return (unit_mask >> unit) & 1u; };

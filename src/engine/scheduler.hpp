@@ -34,10 +34,11 @@ class Scheduler {
 
   /// Task `slot` has no unfinished dependency. Returns its home queue (whose workers may now
   /// have something to start).
-  int push(std::uint32_t slot) {
+  int push(std::uint32_t slot) { return push(slot, engine_.task(slot)); }
+  /// The same for a caller that holds the task's record (`t` is engine.task(slot)).
+  int push(std::uint32_t slot, TaskRecord& t) {
     if (!plain_) return push_policy(slot);
     // The default schedule: append to the home queue's FIFO (inline: once per task).
-    TaskRecord& t = engine_.task(slot);
     Queue& q = queues_[static_cast<std::size_t>(t.home_queue)];
     Lane& lane = q.lanes[t.unit];
     ++queued_;
@@ -51,6 +52,7 @@ class Scheduler {
   struct Pick {
     std::uint32_t slot = kNone;  ///< the task to start now, or kNone
     std::int64_t wake_at = -1;   ///< when nothing may start before then (rate limit), else -1
+    TaskRecord* task = nullptr;  ///< the task's record (engine.task(slot)), when there is one
   };
   /// The task `worker` should start at `now`: released by its queues' timing policy (stamping
   /// the record's issue fields), or stolen under work_steal. Only tasks whose unit (the kind of
@@ -60,16 +62,16 @@ class Scheduler {
     if (!plain_) return pick_policy(worker, now, unit_mask);
     // The default schedule: the first startable task of the worker's next queue, from the lane
     // of a wanted kind of core whose front became startable first (inline: once per task).
-    if (identity_) return Pick{pick_plain(worker, now, unit_mask), -1};  // its one queue
+    if (identity_) return pick_plain(worker, now, unit_mask);  // its one queue
     const std::vector<int>& mine = worker_queues_[static_cast<std::size_t>(worker)];
     int& rotation = worker_rotation_[static_cast<std::size_t>(worker)];
     const int n = static_cast<int>(mine.size());
     for (int i = 0; i < n; ++i) {
       const int queue = mine[static_cast<std::size_t>(n == 1 ? 0 : (rotation + i) % n)];
-      const std::uint32_t slot = pick_plain(queue, now, unit_mask);
-      if (slot == kNone) continue;
+      const Pick p = pick_plain(queue, now, unit_mask);
+      if (p.slot == kNone) continue;
       if (n > 1) rotation = (rotation + i + 1) % n;
-      return Pick{slot, -1};
+      return p;
     }
     return Pick{};
   }
@@ -139,6 +141,9 @@ class Scheduler {
   }
   std::int64_t stolen() const noexcept { return stolen_; }
   bool batched() const noexcept { return timing_ == TimingPolicy::Kind::Batched; }
+  /// FIFO order, immediate timing, no streams, no stealing: pick() finds a task exactly when
+  /// may_pick() says it may, and never asks to be woken.
+  bool plain() const noexcept { return plain_; }
   bool steals() const noexcept { return steal_; }
   int num_queues() const noexcept { return static_cast<int>(queues_.size()); }
   const std::vector<int>& queues_of(int worker) const {
@@ -187,7 +192,9 @@ class Scheduler {
   void make_startable(Queue& q, std::uint32_t slot);
   std::uint32_t take_startable(Queue& q, int unit);
   // Stamps a task released by `queue` (and occupies its stream); inline for the fast path.
-  void release(Queue& q, int queue, std::uint32_t slot, std::int64_t now, std::int64_t group) {
+  // Returns its record.
+  TaskRecord& release(Queue& q, int queue, std::uint32_t slot, std::int64_t now,
+                      std::int64_t group) {
     TaskRecord& t = engine_.task(slot);
     t.queue = queue;
     t.issue_ns = now;
@@ -199,15 +206,16 @@ class Scheduler {
       st.busy = true;
       ++st.next_seq;
     }
+    return t;
   }
   std::uint32_t pick_from(int queue, int unit, std::int64_t now);
   // pick() under the default schedule from one queue: its first startable task of a wanted kind
-  // of core (the lane whose front became startable first), or kNone.
-  [[gnu::always_inline]] std::uint32_t pick_plain(int queue, std::int64_t now, unsigned unit_mask) {
+  // of core (the lane whose front became startable first), or none.
+  [[gnu::always_inline]] Pick pick_plain(int queue, std::int64_t now, unsigned unit_mask) {
     Queue& q = queues_[static_cast<std::size_t>(queue)];
     const bool vector = (unit_mask & 1u) && q.lanes[0].startable > 0;
     const bool cube = (unit_mask & 2u) && q.lanes[1].startable > 0;
-    if (!vector && !cube) return kNone;
+    if (!vector && !cube) return Pick{};
     const bool take_cube =
         cube && (!vector || engine_.task(q.lanes[1].fifo.front()).startable_seq <
                                 engine_.task(q.lanes[0].fifo.front()).startable_seq);
@@ -217,8 +225,7 @@ class Scheduler {
     --lane.startable;
     remove_pickable(q, take_cube ? 1 : 0);
     --queued_;
-    release(q, queue, slot, now, q.issue_group++);
-    return slot;
+    return Pick{slot, -1, &release(q, queue, slot, now, q.issue_group++)};
   }
   // Keep pickable_queues_ in step with each queue's count of startable or released tasks, and
   // pickable_units_ with the count of those that need each kind of core.

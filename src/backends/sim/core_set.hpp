@@ -16,34 +16,33 @@ class CoreSet {
   int add(int core) {
     ids_.push_back(core);
     bits_.resize((ids_.size() + 63) / 64, 0);
-    set(static_cast<int>(ids_.size()) - 1);
+    give_back(static_cast<int>(ids_.size()) - 1);
     return static_cast<int>(ids_.size()) - 1;
   }
-  bool any() const noexcept { return free_ > 0; }
+  bool any() const noexcept {
+    return std::any_of(bits_.begin(), bits_.end(), [](std::uint64_t w) { return w != 0; });
+  }
   // Takes the lowest free core (one must be free: any()); returns its id.
   int take() {
     std::size_t w = 0;
     while (bits_[w] == 0) ++w;
     const int i = static_cast<int>(w * 64) + std::countr_zero(bits_[w]);
     bits_[w] &= bits_[w] - 1;
-    --free_;
     return ids_[static_cast<std::size_t>(i)];
   }
-  void give_back(int position) { set(position); }
+  // The core at `position` goes back: its bit (bit_of) is set in its word (word_of). A caller
+  // may keep the two to do so itself; the word stays put once every core is added.
+  void give_back(int position) { *word_of(position) |= bit_of(position); }
+  std::uint64_t* word_of(int position) { return &bits_[static_cast<std::size_t>(position) / 64]; }
+  static std::uint64_t bit_of(int position) noexcept { return 1ull << (position % 64); }
   void reset() {
     std::fill(bits_.begin(), bits_.end(), 0);
-    free_ = 0;
-    for (std::size_t i = 0; i < ids_.size(); ++i) set(static_cast<int>(i));
+    for (std::size_t i = 0; i < ids_.size(); ++i) give_back(static_cast<int>(i));
   }
 
  private:
-  void set(int i) {
-    bits_[static_cast<std::size_t>(i) / 64] |= 1ull << (i % 64);
-    ++free_;
-  }
   std::vector<int> ids_;  // ascending
   std::vector<std::uint64_t> bits_;
-  int free_ = 0;
 };
 
 }  // namespace pto::wsp::sim

@@ -100,12 +100,15 @@ CostModel::CostModel(const Plan& plan, const Machine& m) : plan_(plan), machine_
         code.size() == 1 && code[0].code == ExprProgram::Code::PushParam ? code[0].index : -1;
     exprs_[i] = NodeExpr{k.cost_expr()->core, std::move(program), scope.uses_params, param};
   }
-  at_generation_.assign(plan.nodes.size(), 0);
+  quick_.assign(plan.nodes.size(), Quick{});
   for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
     const PlanNode& n = plan.nodes[i];
-    if (n.kind == NodeKind::Task && (fixed_[static_cast<std::size_t>(n.kernel)] || exprs_[i])) {
-      at_generation_[i] = 1;
+    if (exprs_[i]) {
+      quick_[i].param = exprs_[i]->param;
+      quick_[i].core = exprs_[i]->core;
     }
+    quick_[i].at_generation =
+        n.kind == NodeKind::Task && (fixed_[static_cast<std::size_t>(n.kernel)] || exprs_[i]);
   }
 }
 

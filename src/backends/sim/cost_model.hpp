@@ -41,14 +41,15 @@ class CostModel {
   /// as soon as it is generated. A cost function may read the task's tensors too, which its
   /// predecessors write (`--compute`): it is called when the task becomes ready.
   bool costed_at_generation(int node) const noexcept {
-    return at_generation_[static_cast<std::size_t>(node)] != 0;
+    return quick_[static_cast<std::size_t>(node)].at_generation;
   }
 
   Cost of(const engine::TaskRecord& t) const {
-    // The common cost, one parameter (`param("ns")`), inline; the rest out of line.
-    if (const auto& e = exprs_[static_cast<std::size_t>(t.payload.node)]; e && e->param >= 0) {
-      const std::int64_t ns = t.payload.scalars[static_cast<std::size_t>(e->param)].as_int();
-      if (ns >= 0 && ns <= kMaxCostNs) return Cost{e->core, ns};
+    // The common cost, one integer parameter (`param("ns")`), inline from one small per-node
+    // record; the rest out of line.
+    if (const Quick q = quick_[static_cast<std::size_t>(t.payload.node)]; q.param >= 0) {
+      const ScalarValue& v = t.payload.scalars[static_cast<std::size_t>(q.param)];
+      if (!v.is_float && v.i >= 0 && v.i <= kMaxCostNs) return Cost{q.core, v.i};
     }
     return of_in_general(t);
   }
@@ -73,7 +74,13 @@ class CostModel {
   std::vector<double> gm_bytes_;            ///< by kernel: global-memory bytes per task
   bool moves_gm_bytes_ = false;
   std::vector<std::optional<NodeExpr>> exprs_;  ///< by plan node: a cost expression, compiled
-  std::vector<std::uint8_t> at_generation_;     ///< by plan node: costed_at_generation
+  // What of() and costed_at_generation() read per task, by plan node, in 8 bytes.
+  struct Quick {
+    int param = -1;                    ///< NodeExpr::param
+    CoreKind core = CoreKind::Vector;  ///< NodeExpr::core
+    bool at_generation = false;        ///< costed_at_generation
+  };
+  std::vector<Quick> quick_;
 };
 
 }  // namespace pto::wsp::sim

@@ -5,9 +5,9 @@
 // comparisons than sifting it down from the root, since it usually belongs near the bottom.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
-
 
 namespace pto::wsp::sim {
 
@@ -21,14 +21,24 @@ inline std::int64_t event_time(EventKey key) noexcept {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(key >> 64));
 }
 
+/// No event: times stay below 2^63.
+inline constexpr EventKey kNeverKey = ~EventKey{0};
+
 /// A min-heap of T by T::key. Its storage only grows (a push is a store and a sift, without
-/// std::vector's capacity bookkeeping).
+/// std::vector's capacity bookkeeping). Empty, its top's key reads kNeverKey (so the earliest of
+/// several sources is found without asking whether the heap is empty).
 template <class T>
 class EventHeap {
  public:
+  EventHeap() : heap_(256) { clear(); }
+
   bool empty() const noexcept { return size_ == 0; }
   const T& top() const noexcept { return heap_[0]; }
-  void clear() noexcept { size_ = 0; }
+  EventKey top_key() const noexcept { return heap_[0].key; }  // kNeverKey when empty
+  void clear() noexcept {
+    size_ = 0;
+    heap_[0].key = kNeverKey;
+  }
 
   void push(const T& e) {
     if (size_ == heap_.size()) [[unlikely]]
@@ -38,7 +48,10 @@ class EventHeap {
 
   void pop() {
     const std::size_t n = --size_;
-    if (n == 0) return;
+    if (n == 0) {
+      heap_[0].key = kNeverKey;
+      return;
+    }
     const T last = heap_[n];
     std::size_t hole = 0;
     for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
@@ -50,7 +63,7 @@ class EventHeap {
   }
 
  private:
-  [[gnu::noinline]] void grow() { heap_.resize(heap_.empty() ? 256 : 2 * heap_.size()); }
+  [[gnu::noinline]] void grow() { heap_.resize(2 * heap_.size()); }
 
   void sift_up(std::size_t hole, const T& e) {
     while (hole > 0) {
@@ -66,32 +79,37 @@ class EventHeap {
   std::size_t size_ = 0;
 };
 
-/// A FIFO of events of one kind (so only their keys and task slots are kept) in key order, on a
-/// growable power-of-two ring. It keeps its front's key at hand (kNever when empty): finding the
-/// earliest of several sources then reads one key per FIFO instead of probing rings.
+/// A FIFO of events of one kind (so only their keys and task slots are kept) in key order. Its
+/// entries lie in one array from head_ to tail_, followed by a sentinel whose key is kNever: the
+/// front's key is then one read whether or not the FIFO is empty, and taking the front is one
+/// increment (no ring index to wrap). When the tail reaches the array's end the entries move
+/// back to its start (they are few: events leave about as fast as they come), or the array
+/// doubles when they fill more than half of it.
 class EventFifo {
  public:
-  static constexpr EventKey kNever = ~EventKey{0};  // no event: times stay below 2^63
+  static constexpr EventKey kNever = kNeverKey;
+
+  EventFifo() { reserve(64); }
+  EventFifo(const EventFifo&) = delete;
+  EventFifo& operator=(const EventFifo&) = delete;
 
   bool empty() const noexcept { return head_ == tail_; }
-  EventKey front_key() const noexcept { return front_key_; }
-  EventKey last_key() const noexcept { return last_key_; }
+  EventKey front_key() const noexcept { return head_->key; }  // kNever when empty
+  /// The key of the event pushed last (the FIFO must not be empty).
+  EventKey last_key() const noexcept { return (tail_ - 1)->key; }
   void push(EventKey key, std::uint32_t slot) {
-    if (tail_ - head_ == capacity_) [[unlikely]]
-      grow();
-    if (head_ == tail_) front_key_ = key;
-    buf_[tail_++ & mask_] = Entry{key, slot};
-    last_key_ = key;
+    if (tail_ + 1 == end_) [[unlikely]]
+      make_room();
+    tail_->key = key;
+    tail_->slot = slot;
+    ++tail_;
+    tail_->key = kNever;
   }
   /// Removes the front event; returns its slot.
-  std::uint32_t take_front() noexcept {
-    const std::uint32_t slot = buf_[head_++ & mask_].slot;
-    front_key_ = head_ == tail_ ? kNever : buf_[head_ & mask_].key;
-    return slot;
-  }
+  std::uint32_t take_front() noexcept { return (head_++)->slot; }
   void clear() noexcept {
-    head_ = tail_ = 0;
-    front_key_ = kNever;
+    head_ = tail_ = buf_.data();
+    tail_->key = kNever;
   }
 
  private:
@@ -99,22 +117,29 @@ class EventFifo {
     EventKey key;
     std::uint32_t slot;
   };
-  [[gnu::noinline]] void grow() {
-    const std::uint64_t n = capacity_ == 0 ? 64 : 2 * capacity_;
-    std::vector<Entry> next(n);
-    for (std::uint64_t i = head_; i != tail_; ++i) next[i - head_] = buf_[i & mask_];
-    tail_ -= head_;
-    head_ = 0;
-    buf_.swap(next);
-    capacity_ = n;
-    mask_ = n - 1;
+  void reserve(std::size_t n) {
+    buf_.resize(n);
+    end_ = buf_.data() + n;
+    clear();
+  }
+  [[gnu::noinline]] void make_room() {
+    const std::size_t n = static_cast<std::size_t>(tail_ - head_);
+    if (2 * (n + 1) > buf_.size()) {
+      std::vector<Entry> next(2 * buf_.size());
+      std::copy(head_, tail_ + 1, next.data());
+      buf_.swap(next);
+      end_ = buf_.data() + buf_.size();
+    } else {
+      std::copy(head_, tail_ + 1, buf_.data());
+    }
+    head_ = buf_.data();
+    tail_ = head_ + n;
   }
 
   std::vector<Entry> buf_;
-  std::uint64_t capacity_ = 0, mask_ = 0;  ///< buf_.size() (a power of two), and that less one
-  std::uint64_t head_ = 0, tail_ = 0;      ///< [head_, tail_) modulo capacity_ are queued
-  EventKey front_key_ = kNever;
-  EventKey last_key_ = 0;
+  Entry* head_ = nullptr;  ///< [head_, tail_) are queued; *tail_ is the sentinel
+  Entry* tail_ = nullptr;
+  Entry* end_ = nullptr;
 };
 
 }  // namespace pto::wsp::sim

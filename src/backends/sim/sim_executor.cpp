@@ -45,7 +45,7 @@ using engine::kNone;
 using engine::TaskRecord;
 
 constexpr int kHostBatch = 64;  // tasks the host generates per event (then yields to others)
-constexpr std::int64_t kCostAtReady = -1;  // cost_[slot]: a cost function, called at readiness
+constexpr std::int64_t kCostAtReady = -1;  // Flight::cost: a cost function, called at readiness
 
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
@@ -87,10 +87,18 @@ class SimExecutor final : public Executor {
       const CoreKind kind = c < machine_.cube_cores ? CoreKind::Cube : CoreKind::Vector;
       const int index = kind == CoreKind::Cube ? c : c - machine_.cube_cores;
       const int group = index % groups;
-      const int position =
-          free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)].add(c);
-      cores_.push_back(Core{kind, group, position});
+      CoreSet& set = free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)];
+      cores_.push_back(Core{kind, group, set.add(c), &set});
     }
+    for (Core& c : cores_) {  // every core added: the free sets' words stay put
+      c.free_word = c.set->word_of(c.position);
+      c.free_bit = CoreSet::bit_of(c.position);
+    }
+    aicpus_.resize(static_cast<std::size_t>(machine_.aicpus));
+    for (int a = 0; a < machine_.aicpus; ++a) {
+      aicpus_[static_cast<std::size_t>(a)].cores = &free_[split_ ? static_cast<std::size_t>(a) : 0];
+    }
+    start_extras_ = hbm_shared_ || options_.compute || !machine_.cold_start_axis.empty();
     if (!machine_.cold_start_axis.empty()) {
       for (const PlanNode& n : plan_.nodes) {
         const auto it =
@@ -167,7 +175,7 @@ class SimExecutor final : public Executor {
     s.critical_path_ns = critical_path_;
     s.stolen = scheduler_.stolen();
     s.memory_wait_ns = memory_wait_ns_;
-    for (std::int64_t b : aicpu_busy_ns_) s.scheduling_ns += b;
+    for (const Aicpu& a : aicpus_) s.scheduling_ns += a.busy_ns;
     s.scheduling_ns_per_task =
         s.tasks > 0 ? static_cast<double>(s.scheduling_ns) / static_cast<double>(s.tasks) : 0.0;
     for (std::size_t c = 0; c < cores_.size(); ++c) {
@@ -204,21 +212,45 @@ class SimExecutor final : public Executor {
   struct Core {
     CoreKind kind;
     int group;
-    int position;  ///< in its group's CoreSet of its kind
+    int position;                        ///< in `set`
+    CoreSet* set;                        ///< its group's free cores of its kind
+    std::uint64_t* free_word = nullptr;  ///< its bit in `set`: set->give_back(position) is
+    std::uint64_t free_bit = 0;          ///< *free_word |= free_bit
     std::int64_t busy_ns = 0;
     std::int64_t tasks = 0;
     bool has_key = false;  ///< cold start: the axis value of the last task it ran
     std::int64_t key = 0;
   };
-  // Per task slot, while the task is in flight.
+  struct Aicpu;
+  // Per task slot, from generation to retirement: what the simulator keeps about a task, in one
+  // record (a task touches one entry, not one per array).
   struct Flight {
+    union {
+      std::int64_t cost = 0;  ///< until it starts: ns on its core (kCostAtReady: not yet known)
+      std::int64_t start;     ///< from its start: when it starts on its core
+    };
+    std::int64_t end = 0;
     int core = -1;
-    int aicpu = -1;
-    std::int64_t start = 0, end = 0;
+    Aicpu* aicpu = nullptr;  ///< the AICPU that issued it
+  };
+  struct Aicpu {
+    std::int64_t free_at = 0;  ///< when it may next dispatch or retire
+    std::int64_t busy_ns = 0;
+    CoreSetPair* cores = nullptr;  ///< the free cores it may issue to (its group's)
   };
 
+  // Where pending events wait: the heap (any order), or the FIFO of one kind of event.
+  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
+
   void schedule_event(std::int64_t time, Event::Kind kind, std::uint32_t slot = kNone) {
-    events_.push(Event{event_key(time, next_seq_++), kind, slot});
+    push_to_heap(Event{event_key(time, next_seq_++), kind, slot});
+  }
+  void push_to_heap(const Event& e) {
+    events_.push(e);
+    if (e.key < rare_key_) {
+      rare_key_ = e.key;
+      rare_source_ = Source::Heap;
+    }
   }
 
   // Arrivals of freshly generated tasks come in time order (generation order plus a constant
@@ -226,7 +258,12 @@ class SimExecutor final : public Executor {
   // keep them out of the heap.
   void schedule_arrival(std::int64_t time, std::uint32_t slot) {
     ++in_transit_;
-    arrivals_.push(event_key(time, next_seq_++), slot);
+    const EventKey key = event_key(time, next_seq_++);
+    arrivals_.push(key, slot);
+    if (key < rare_key_) {  // only when it is the FIFO's front
+      rare_key_ = key;
+      rare_source_ = Source::Arrivals;
+    }
   }
   void schedule_retire(std::int64_t time, std::uint32_t slot) {
     retires_.push(event_key(time, next_seq_++), slot);
@@ -240,27 +277,34 @@ class SimExecutor final : public Executor {
     if (q.empty() || !(key < q.last_key())) {
       q.push(key, slot);
     } else {
-      events_.push(Event{key, kind, slot});
+      push_to_heap(Event{key, kind, slot});
     }
   }
 
-  enum class Source : std::uint8_t { None, Heap, Arrivals, Retires, Completes, CoreEnds };
-  // The source of the earliest event by (time, seq) — the order a single heap would give — and
-  // that event's key.
-  Source earliest(EventKey& key) const {
-    Source s = Source::None;
-    EventKey k = Fifo::kNever;
-    if (!events_.empty()) {
-      k = events_.top().key;
-      s = Source::Heap;
+  // The earlier of the heap's and the arrivals' first events (rare_key_, rare_source_; None and
+  // kNeverKey when both are empty), kept up to date as they change. On a DAG both are mostly
+  // empty and change a few times per hundred events, while every event is followed by a search
+  // for the earliest one: that search then reads one key for the two.
+  void refresh_rare() noexcept {
+    rare_key_ = events_.top_key();
+    rare_source_ = rare_key_ == kNeverKey ? Source::None : Source::Heap;
+    if (arrivals_.front_key() < rare_key_) {
+      rare_key_ = arrivals_.front_key();
+      rare_source_ = Source::Arrivals;
     }
+  }
+
+  // The source of the earliest event by (time, seq) — the order a single heap would give — and
+  // that event's key (kNeverKey when there is none).
+  Source earliest(EventKey& key) const {
+    EventKey k = rare_key_;
+    Source s = rare_source_;
     const auto consider = [&](const Fifo& q, Source source) {
       if (q.front_key() < k) {
         k = q.front_key();
         s = source;
       }
     };
-    consider(arrivals_, Source::Arrivals);
     consider(retires_, Source::Retires);
     consider(completes_, Source::Completes);
     consider(core_ends_, Source::CoreEnds);
@@ -269,24 +313,22 @@ class SimExecutor final : public Executor {
   }
   // Removes and returns the earliest event of source `s` (its key is not needed). A FIFO holds
   // one kind of event: naming it here, not reading it back, lets the compiler go from the
-  // switch on the source straight to the kind's handler.
+  // test of the source straight to the kind's handler.
   Event take(Source s) {
     const auto from = [](Fifo& q, Event::Kind kind) { return Event{0, kind, q.take_front()}; };
-    switch (s) {
-      case Source::Arrivals:
-        return from(arrivals_, Event::Arrive);
-      case Source::Retires:
-        return from(retires_, Event::Retire);
-      case Source::Completes:
-        return from(completes_, Event::Complete);
-      case Source::CoreEnds:
-        return from(core_ends_, Event::CoreDone);
-      default: {
-        const Event e = events_.top();
-        events_.pop();
-        return e;
-      }
+    // The three FIFOs that take almost every event first, each one test.
+    if (s == Source::CoreEnds) return from(core_ends_, Event::CoreDone);
+    if (s == Source::Retires) return from(retires_, Event::Retire);
+    if (s == Source::Completes) return from(completes_, Event::Complete);
+    if (s == Source::Arrivals) {
+      const Event e = from(arrivals_, Event::Arrive);
+      refresh_rare();
+      return e;
     }
+    const Event e = events_.top();
+    events_.pop();
+    refresh_rare();
+    return e;
   }
 
   void reset() {
@@ -294,6 +336,7 @@ class SimExecutor final : public Executor {
     scheduler_.start();
     events_.clear();
     arrivals_.clear();
+    refresh_rare();
     retires_.clear();
     completes_.clear();
     core_ends_.clear();
@@ -301,15 +344,17 @@ class SimExecutor final : public Executor {
     next_seq_ = 0;
     run_log_.clear();
     ready_.clear();  // a run that failed may have left tasks in it
-    for (Core& c : cores_) c = Core{c.kind, c.group, c.position};
+    for (Core& c : cores_) c = Core{c.kind, c.group, c.position, c.set, c.free_word, c.free_bit};
     node_totals_.assign(plan_.nodes.size(), engine::NodeTotals{});
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
     }
     free_by_kind_ = {machine_.vector_cores, machine_.cube_cores};
     free_units_ = (machine_.vector_cores > 0 ? 1u : 0u) | (machine_.cube_cores > 0 ? 2u : 0u);
-    aicpu_free_.assign(static_cast<std::size_t>(machine_.aicpus), machine_.host_to_core_ns);
-    aicpu_busy_ns_.assign(static_cast<std::size_t>(machine_.aicpus), 0);
+    for (Aicpu& a : aicpus_) {
+      a.free_at = machine_.host_to_core_ns;
+      a.busy_ns = 0;
+    }
     host_free_ = host_busy_ns_ = 0;
     gen_done_ = window_full_ = generate_scheduled_ = false;
     tasks_ = outstanding_ = in_flight_ = high_water_ = 0;
@@ -347,9 +392,9 @@ class SimExecutor final : public Executor {
           key = core_ends_.front_key();
           s = Source::CoreEnds;
         }
-        if (!events_.empty() && events_.top().key < key) {
-          key = events_.top().key;
-          s = Source::Heap;
+        if (rare_key_ < key) {  // a wake-up, pushed onto the heap
+          key = rare_key_;
+          s = rare_source_;
         }
       }
     }
@@ -409,7 +454,6 @@ class SimExecutor final : public Executor {
     count_generated(r.tasks);
     if (engine_.slots() > flights_.size()) {  // per-slot state covers every slot handed out
       flights_.resize(engine_.slots());
-      cost_.resize(engine_.slots());
     }
     // Costs now, while the tasks' arguments are in cache: a task that becomes ready later (a
     // whole window later on a busy machine) then needs only its scheduling fields. A cost
@@ -446,12 +490,13 @@ class SimExecutor final : public Executor {
   // Inline, once per task; a task still on its way or still to be costed takes the call.
   void make_ready(std::uint32_t slot) {
     TaskRecord& t = engine_.task(slot);
-    if (now_ < t.gen_ns + machine_.host_to_aicpu_ns || cost_[slot] == kCostAtReady) [[unlikely]] {
+    if (now_ < t.gen_ns + machine_.host_to_aicpu_ns || flights_[slot].cost == kCostAtReady)
+        [[unlikely]] {
       make_ready_late(slot, t);
       return;
     }
     t.ready_ns = now_;
-    scheduler_.push(slot);
+    scheduler_.push(slot, t);
   }
   [[gnu::noinline]] void make_ready_late(std::uint32_t slot, TaskRecord& t) {
     const std::int64_t arrival = t.gen_ns + machine_.host_to_aicpu_ns;
@@ -469,14 +514,14 @@ class SimExecutor final : public Executor {
     if (costs_.costed_at_generation(t.payload.node)) {
       set_cost(slot, t);
     } else {
-      cost_[slot] = kCostAtReady;
+      flights_[slot].cost = kCostAtReady;
     }
   }
 
   void set_cost(std::uint32_t slot, TaskRecord& t) {
     const CostModel::Cost c = costs_.of(t);
     t.unit = static_cast<std::uint8_t>(c.core);
-    cost_[slot] = c.ns;
+    flights_[slot].cost = c.ns;
     // The per-kernel stats, here where the payload is in cache: a task's time on its core is
     // this cost plus a cold start and an HBM wait, added at its start (which reads the payload
     // then anyway).
@@ -485,8 +530,6 @@ class SimExecutor final : public Executor {
     node.busy_ns += c.ns;
   }
 
-  CoreSetPair& free_of(int aicpu) { return free_[split_ ? static_cast<std::size_t>(aicpu) : 0]; }
-
   // The kinds of core (bit u for CoreKind u) that some task waits for and some core is free for.
   unsigned usable_units() const noexcept { return free_units_ & scheduler_.pickable_units(); }
   // The same for AICPU a: the kinds free in its group.
@@ -494,7 +537,9 @@ class SimExecutor final : public Executor {
     if (!split_) return usable_units();
     unsigned mask = 0;
     for (int u = 0; u < engine::Scheduler::kUnits; ++u) {
-      if (free_of(a)[static_cast<std::size_t>(u)].any()) mask |= 1u << u;
+      if ((*aicpus_[static_cast<std::size_t>(a)].cores)[static_cast<std::size_t>(u)].any()) {
+        mask |= 1u << u;
+      }
     }
     return mask & scheduler_.pickable_units();
   }
@@ -555,20 +600,27 @@ class SimExecutor final : public Executor {
   // something for a free core now: work that reaches it later brings its own instant, and so
   // does a core that frees up later.
   void look(int a) {
-    while (aicpu_free_[static_cast<std::size_t>(a)] <= now_) {
+    Aicpu& cpu = aicpus_[static_cast<std::size_t>(a)];
+    std::int64_t free_at = cpu.free_at;
+    while (free_at <= now_) {
       const unsigned mask = usable_units_of(a);
-      if (mask == 0 || !scheduler_.may_pick(a, mask)) return;
+      if (mask == 0) return;
+      // Under the default schedule a pick that finds nothing says so itself (and asks for no
+      // wake-up): asking may_pick first would only repeat its test.
+      if (!scheduler_.plain() && !scheduler_.may_pick(a, mask)) return;
       const engine::Scheduler::Pick p = scheduler_.pick(a, now_, mask);
       if (p.slot == kNone) {
         if (p.wake_at >= 0) wake_at(p.wake_at);
         return;
       }
-      start(a, p.slot);
+      free_at = start(cpu, p.slot, *p.task);
+      // Dispatching takes time (aicpu_dispatch_ns): the AICPU issues once per look unless that
+      // time is 0.
+      if (free_at > now_) [[likely]]
+        break;
     }
     const unsigned mask = usable_units_of(a);
-    if (mask != 0 && scheduler_.may_pick(a, mask)) {
-      wake_at(aicpu_free_[static_cast<std::size_t>(a)]);
-    }
+    if (mask != 0 && scheduler_.may_pick(a, mask)) wake_at(free_at);
   }
 
   void wake_at(std::int64_t t) {
@@ -579,12 +631,32 @@ class SimExecutor final : public Executor {
     schedule_event(t, Event::Dispatch);
   }
 
-  void start(int aicpu, std::uint32_t slot) {
-    TaskRecord& t = engine_.task(slot);
+  // Returns when the AICPU is free again.
+  std::int64_t start(Aicpu& cpu, std::uint32_t slot, TaskRecord& t) {
+    Flight& f = flights_[slot];
     // Locals: the stores below could alias these fields, which would then be read again.
-    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns, cost = cost_[slot];
-    const int core = free_of(aicpu)[t.unit].take();
+    const std::int64_t now = now_, dispatch_ns = machine_.aicpu_dispatch_ns;
+    const int core = (*cpu.cores)[t.unit].take();
     if (--free_by_kind_[t.unit] == 0) free_units_ &= ~(1u << t.unit);
+    cpu.free_at = now + dispatch_ns;
+    cpu.busy_ns += dispatch_ns;
+    const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
+    const std::int64_t cost = f.cost;  // read before start is written over it
+    const std::int64_t end = start_extras_ ? end_with_extras(t, core, begin, cost) : begin + cost;
+    f.core = core;
+    f.aicpu = &cpu;
+    f.start = begin;
+    f.end = end;
+    ++in_flight_;
+    schedule_mostly_ordered(core_ends_, end, Event::CoreDone, slot);
+    return now + dispatch_ns;
+  }
+
+  // When a task starting on `core` at `begin` ends with a cold start, its wait for the HBM, and
+  // its kernel run (--compute, in simulated start order) on top of its cost: the machines and
+  // modes that have any of these (start_extras_).
+  [[gnu::noinline]] std::int64_t end_with_extras(const TaskRecord& t, int core, std::int64_t begin,
+                                                 std::int64_t cost) {
     std::int64_t cold = 0;
     if (!cold_axis_.empty()) {
       const int ax = cold_axis_[static_cast<std::size_t>(t.payload.node)];
@@ -596,9 +668,6 @@ class SimExecutor final : public Executor {
         c.key = key;
       }
     }
-    aicpu_free_[static_cast<std::size_t>(aicpu)] = now + dispatch_ns;
-    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += dispatch_ns;
-    const std::int64_t begin = now + dispatch_ns + machine_.aicpu_to_core_ns;
     std::int64_t end = begin + cold + cost;
     if (hbm_shared_) {
       const std::int64_t wait = hbm_wait(t, begin, cold);
@@ -608,14 +677,8 @@ class SimExecutor final : public Executor {
     if (end - begin != cost) {  // a cold start or an HBM wait: read the payload then
       node_totals_[static_cast<std::size_t>(t.payload.node)].busy_ns += end - begin - cost;
     }
-    Flight& f = flights_[slot];
-    f.core = core;
-    f.aicpu = aicpu;
-    f.start = begin;
-    f.end = end;
-    ++in_flight_;
-    if (options_.compute) engine::call_kernel(plan_, t.payload);  // in simulated start order
-    schedule_mostly_ordered(core_ends_, end, Event::CoreDone, slot);
+    if (options_.compute) engine::call_kernel(plan_, t.payload);
+    return end;
   }
 
   // Global memory as one first-come-first-served server of hbm_bytes_per_ns: a task's bytes hold
@@ -634,15 +697,16 @@ class SimExecutor final : public Executor {
   }
 
   void on_core_done(std::uint32_t slot) {
+    // Now is the task's end: core ends are taken in time order, so the latest end is now too.
     const Flight& f = flights_[slot];
     Core& c = cores_[static_cast<std::size_t>(f.core)];
-    c.busy_ns += f.end - f.start;
+    c.busy_ns += now_ - f.start;
     ++c.tasks;
-    free_of(f.aicpu)[static_cast<std::size_t>(c.kind)].give_back(c.position);
+    *c.free_word |= c.free_bit;  // c.set->give_back(c.position)
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
     }
-    last_end_ = std::max(last_end_, f.end);
+    last_end_ = now_;
     // The issuing AICPU notices the completion after the poll delay (free to dispatch meanwhile)
     // and then retires the task.
     if (machine_.completion_poll_ns == 0) {
@@ -653,19 +717,17 @@ class SimExecutor final : public Executor {
   }
 
   void on_retire(std::uint32_t slot) {
-    const int aicpu = flights_[slot].aicpu;
-    std::int64_t& free_at = aicpu_free_[static_cast<std::size_t>(aicpu)];
-    free_at = std::max(now_, free_at) + machine_.aicpu_complete_ns;
-    aicpu_busy_ns_[static_cast<std::size_t>(aicpu)] += machine_.aicpu_complete_ns;
-    schedule_mostly_ordered(completes_, free_at, Event::Complete, slot);
+    Aicpu& cpu = *flights_[slot].aicpu;
+    cpu.free_at = std::max(now_, cpu.free_at) + machine_.aicpu_complete_ns;
+    cpu.busy_ns += machine_.aicpu_complete_ns;
+    schedule_mostly_ordered(completes_, cpu.free_at, Event::Complete, slot);
   }
 
   void on_complete(std::uint32_t slot) {
-    TaskRecord& t = engine_.task(slot);
     const Flight& f = flights_[slot];
     critical_path_ = std::max(critical_path_, engine_.complete(slot, f.end - f.start, ready_));
     if (options_.record_tasks) {
-      run_log_.push_back(engine::task_event(plan_, t, f.core, f.start, f.end));
+      run_log_.push_back(engine::task_event(plan_, engine_.task(slot), f.core, f.start, f.end));
       run_log_.back().done_ns = now_;
     }
     scheduler_.finish(slot);
@@ -674,7 +736,7 @@ class SimExecutor final : public Executor {
     --in_flight_;
     for (std::uint32_t s : ready_) make_ready(s);
     ready_.clear();
-    if (!gen_done_ && !generate_scheduled_ && window_full_) {
+    if (window_full_ && !generate_scheduled_ && !gen_done_) {
       window_full_ = false;
       schedule_event(std::max(now_, host_free_), Event::Generate);
       generate_scheduled_ = true;
@@ -697,24 +759,26 @@ class SimExecutor final : public Executor {
   bool split_ = false;  ///< cores partitioned among AICPUs (Machine::partition == "split")
   std::uint64_t aicpu_bits_ = 0;     ///< bits 0..aicpus-1 (the dispatch walk's rotation, small())
   bool hbm_shared_ = false;          ///< tasks queue for the HBM (some kernel moves bytes)
+  bool start_extras_ = false;        ///< cold starts, HBM waits or kernel runs: end_with_extras
   double core_gm_bytes_per_ns_ = 0;  ///< one core's own path to global memory
   double hbm_free_ = 0;              ///< when the HBM has served every transfer so far (ns)
   std::int64_t memory_wait_ns_ = 0;  ///< summed over tasks: their waits for the HBM
   std::vector<CoreSetPair> free_;    ///< per group: free cores of each kind
   std::vector<int> cold_axis_;       ///< per plan node: index of the cold-start axis
   std::vector<Flight> flights_;      ///< by slot
-  std::vector<std::int64_t> cost_;   ///< by slot: the task's cost in ns (or kCostAtReady)
+  std::vector<Aicpu> aicpus_;
   std::vector<engine::NodeTotals> node_totals_;  ///< by plan node: tasks costed, time on cores
   EventHeap<Event> events_;
-  Fifo arrivals_;   ///< generated tasks reaching their AICPU
-  Fifo retires_;    ///< completions noticed by their AICPU
-  Fifo completes_;  ///< AICPU retirements that keep time order
-  Fifo core_ends_;  ///< tasks ending on their cores that keep time order
+  Fifo arrivals_;                      ///< generated tasks reaching their AICPU
+  Fifo retires_;                       ///< completions noticed by their AICPU
+  Fifo completes_;                     ///< AICPU retirements that keep time order
+  Fifo core_ends_;                     ///< tasks ending on their cores that keep time order
+  EventKey rare_key_ = kNeverKey;      ///< refresh_rare()
+  Source rare_source_ = Source::None;  ///< refresh_rare()
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ = 0;
   std::vector<std::uint32_t> ready_;
   std::vector<std::uint32_t> waiting_;  ///< tasks of the host's last batch that wait for others
-  std::vector<std::int64_t> aicpu_free_, aicpu_busy_ns_;
   std::int64_t host_free_ = 0, host_busy_ns_ = 0;
   bool gen_done_ = false, window_full_ = false, generate_scheduled_ = false;
   std::int64_t tasks_ = 0, outstanding_ = 0, in_flight_ = 0, high_water_ = 0;
