@@ -144,7 +144,7 @@ void Engine::start(const BoundValues& values) {
 }
 
 // Inlined into its callers (all in this file): once per task.
-[[gnu::always_inline]] inline std::optional<std::uint32_t> Engine::allocate_slot() {
+[[gnu::always_inline]] inline std::uint32_t Engine::allocate_slot() {
   if (!free_slots_.empty()) {
     const std::uint32_t s = free_slots_.back();
     free_slots_.pop_back();
@@ -155,8 +155,8 @@ void Engine::start(const BoundValues& values) {
 
 // Out of line: a record is made at most once per slot of the window, and the allocation would
 // otherwise cost every caller of allocate_slot its register saves.
-std::optional<std::uint32_t> Engine::new_slot() {
-  if (slots_made_ >= options_.window) return std::nullopt;
+std::uint32_t Engine::new_slot() {
+  if (slots_made_ >= options_.window) return kNone;
   if ((slots_made_ >> kChunkBits) >= chunks_.size()) {
     chunks_.push_back(std::make_unique<TaskRecord[]>(kChunkMask + 1));
   }
@@ -241,13 +241,13 @@ bool Engine::replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& ou
     switch (job.events[e]) {
       case ChunkJob::Event::Task: {
         if (out.tasks == budget) break;
-        const auto slot = allocate_slot();
-        if (!slot) {
+        const std::uint32_t slot = allocate_slot();
+        if (slot == kNone) {
           out.window_full = true;
           break;
         }
-        std::swap(task(*slot).payload, job.payloads[payload++]);
-        pending_slot_ = *slot;
+        std::swap(task(slot).payload, job.payloads[payload++]);
+        pending_slot_ = slot;
         commit_task();
         ++out.tasks;
         continue;
@@ -315,10 +315,10 @@ bool Engine::help() {
 }
 
 TaskPayload* Engine::next_payload() {
-  const auto slot = allocate_slot();
-  if (!slot) return nullptr;
-  pending_slot_ = *slot;
-  return &task(*slot).payload;
+  const std::uint32_t slot = allocate_slot();
+  if (slot == kNone) return nullptr;
+  pending_slot_ = slot;
+  return &task(slot).payload;
 }
 
 // Inlined into its callers (all in this file): it runs for every dependency edge.

@@ -258,8 +258,10 @@ class Engine final : private GenerationSink {
   // stopped early (budget or window), true when the chunk is finished.
   bool replay_chunk(ChunkJob& job, std::int64_t budget, GenerateResult& out);
 
-  std::optional<std::uint32_t> allocate_slot();
-  [[gnu::noinline]] std::optional<std::uint32_t> new_slot();
+  /// A free slot, or kNone when the window is full. (Not std::optional: returned through memory,
+  /// its value and flag are stored apart and loaded as one, which stalled every task.)
+  std::uint32_t allocate_slot();
+  [[gnu::noinline]] std::uint32_t new_slot();
   /// Makes task `succ` (slot `succ_slot`) wait for `p` unless it is done; true when it must.
   template <bool kShared>
   bool add_edge(Waitable& p, TaskRecord& succ, std::uint32_t succ_slot);
