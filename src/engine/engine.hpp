@@ -109,7 +109,7 @@ struct Waitable {
 /// One generated, unretired task. Fields are grouped by when they are used, so that a task
 /// record touches few cache lines at each step of its life: with a full window the record of a
 /// task that becomes ready was written a whole window of tasks ago and is out of cache.
-struct TaskRecord : Waitable {
+struct alignas(64) TaskRecord : Waitable {
   // Read or written from ready to retired (placement, readiness, the scheduler core's order),
   // on the line after the counters.
   std::uint64_t id = 0;             ///< generation index, from 0 per execution
@@ -124,11 +124,12 @@ struct TaskRecord : Waitable {
   int queue = 0;          ///< the queue that released it (differs from home_queue when stolen)
   std::uint8_t unit = 0;  ///< the kind of core it needs (CoreKind); 0 on the cpu backend
   TaskPayload payload;
-  // Release, stamped by the scheduler core (read by traces).
+  // Written with the payload when the task is generated, on its second line.
+  std::uint64_t dep_stamp = ~0ull;  ///< last task that took an edge to this one
+  // Release, stamped by the scheduler core (read by traces), on one line.
   std::int64_t issue_ns = 0, issue_seq = 0, issue_group = 0;
   // Dependencies: what it waited for, and the data tracker's bookkeeping.
   std::vector<std::uint64_t> deps;  ///< ids of the tasks it waited for (EngineOptions::record_deps)
-  std::uint64_t dep_stamp = ~0ull;  ///< last task that took an edge to this one
   std::vector<Region> regions;      ///< by parameter index (tensors only)
   std::vector<std::uint8_t> superseded;   ///< access no longer needs to be found
   std::vector<std::uint64_t> index_keys;  ///< where its accesses sit in the index
