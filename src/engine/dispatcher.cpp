@@ -171,8 +171,6 @@ Dispatcher::Dispatcher(const Plan& plan, const Schedule& schedule)
   }
   plain_round_robin_ = kind_ == DispatchPolicy::Kind::RoundRobin && streams_ == 0 &&
                        !priority_key_.defined() && !dispatch_key_.defined();
-  trivial_ = queues_ == 1 && streams_ == 0 && !priority_key_.defined() &&
-             !dispatch_key_.defined() && kind_ != DispatchPolicy::Kind::By;
   queues_pow2_ = (queues_ & (queues_ - 1)) == 0;
 }
 

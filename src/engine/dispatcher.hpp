@@ -59,7 +59,10 @@ class Dispatcher {
   void check(const TaskPayload& task, std::uint64_t id) const;
   bool needs_check() const noexcept;
   /// Every task goes to queue 0 with no stream and no priority (the default schedule).
-  bool trivial() const noexcept { return trivial_; }
+  bool trivial() const noexcept {
+    return queues_ == 1 && streams_ == 0 && !priority_key_.defined() && !dispatch_key_.defined() &&
+           kind_ != DispatchPolicy::Kind::By;
+  }
   int queues() const noexcept { return queues_; }
   int streams() const noexcept { return streams_; }
 
@@ -78,7 +81,6 @@ class Dispatcher {
   int queues_ = 1;
   int streams_ = 0;
   bool plain_round_robin_ = false;  ///< round robin, no streams, no priority
-  bool trivial_ = false;            ///< see trivial(); read once per task
   bool queues_pow2_ = true;         ///< queues_ is a power of two
   CompiledKey dispatch_key_, stream_key_, priority_key_;
   std::vector<std::uint64_t> next_stream_;  ///< per queue: round-robin stream counter

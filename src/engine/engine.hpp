@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -227,7 +226,6 @@ class Engine final : private GenerationSink {
 
   // GenerationSink
   TaskPayload* next_payload() override;
-  bool has_room() const noexcept { return !free_slots_.empty() || slots_made_ < options_.window; }
   void commit_task() override;
   void commit_item() override;
   void chain_begin() override;
@@ -251,7 +249,7 @@ class Engine final : private GenerationSink {
   /// and, for a chain item, for the chain's previous body.
   template <bool kItem, bool kShared>
   void commit(std::size_t first_gate);
-  /// Makes task `slot` (being committed, id `id`) wait for `gate`'s record.
+  /// Makes task `t` (slot `slot`, being committed) wait for `gate`'s record.
   template <bool kShared>
   void wait_for_gate(const GateRef& gate, TaskRecord& t, std::uint32_t slot);
 

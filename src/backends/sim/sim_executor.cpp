@@ -23,6 +23,7 @@
 #include <cmath>
 #include <exception>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -83,16 +84,18 @@ class SimExecutor final : public Executor {
     const int groups = split_ ? machine_.aicpus : 1;
     free_.resize(static_cast<std::size_t>(groups));
     const int cores = machine_.cube_cores + machine_.vector_cores;
+    std::vector<std::pair<CoreSet*, int>> places;  // each core's free set and position in it
     for (int c = 0; c < cores; ++c) {
       const CoreKind kind = c < machine_.cube_cores ? CoreKind::Cube : CoreKind::Vector;
       const int index = kind == CoreKind::Cube ? c : c - machine_.cube_cores;
       const int group = index % groups;
       CoreSet& set = free_[static_cast<std::size_t>(group)][static_cast<std::size_t>(kind)];
-      cores_.push_back(Core{kind, group, set.add(c), &set});
+      places.emplace_back(&set, set.add(c));
+      cores_.push_back(Core{kind, group});
     }
-    for (Core& c : cores_) {  // every core added: the free sets' words stay put
-      c.free_word = c.set->word_of(c.position);
-      c.free_bit = CoreSet::bit_of(c.position);
+    for (std::size_t c = 0; c < cores_.size(); ++c) {  // every core added: the words stay put
+      cores_[c].free_word = places[c].first->word_of(places[c].second);
+      cores_[c].free_bit = CoreSet::bit_of(places[c].second);
     }
     aicpus_.resize(static_cast<std::size_t>(machine_.aicpus));
     for (int a = 0; a < machine_.aicpus; ++a) {
@@ -212,10 +215,10 @@ class SimExecutor final : public Executor {
   struct Core {
     CoreKind kind;
     int group;
-    int position;                        ///< in `set`
-    CoreSet* set;                        ///< its group's free cores of its kind
-    std::uint64_t* free_word = nullptr;  ///< its bit in `set`: set->give_back(position) is
-    std::uint64_t free_bit = 0;          ///< *free_word |= free_bit
+    /// Its bit in its group's CoreSet of its kind: giving the core back is
+    /// *free_word |= free_bit (CoreSet::give_back without the lookup).
+    std::uint64_t* free_word = nullptr;
+    std::uint64_t free_bit = 0;
     std::int64_t busy_ns = 0;
     std::int64_t tasks = 0;
     bool has_key = false;  ///< cold start: the axis value of the last task it ran
@@ -344,7 +347,11 @@ class SimExecutor final : public Executor {
     next_seq_ = 0;
     run_log_.clear();
     ready_.clear();  // a run that failed may have left tasks in it
-    for (Core& c : cores_) c = Core{c.kind, c.group, c.position, c.set, c.free_word, c.free_bit};
+    for (Core& c : cores_) {
+      c.busy_ns = c.tasks = 0;
+      c.has_key = false;
+      c.key = 0;
+    }
     node_totals_.assign(plan_.nodes.size(), engine::NodeTotals{});
     for (CoreSetPair& g : free_) {
       for (CoreSet& set : g) set.reset();
@@ -702,7 +709,7 @@ class SimExecutor final : public Executor {
     Core& c = cores_[static_cast<std::size_t>(f.core)];
     c.busy_ns += now_ - f.start;
     ++c.tasks;
-    *c.free_word |= c.free_bit;  // c.set->give_back(c.position)
+    *c.free_word |= c.free_bit;
     if (free_by_kind_[static_cast<std::size_t>(c.kind)]++ == 0) {
       free_units_ |= 1u << static_cast<unsigned>(c.kind);
     }
