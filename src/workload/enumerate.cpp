@@ -236,18 +236,12 @@ void resolve_view(Tensor& out, const Plan& plan, int node, int arg, const BoundV
         values.select_chains[static_cast<std::size_t>(node)][static_cast<std::size_t>(arg)];
     if (chain) {
       try {
-        out.assign(chain->result);
-        bool inside = true;
-        for (const SelectChain::Step& s : chain->steps) {
-          const std::int64_t i =
-              s.var >= 0 ? vars[s.var] : a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
-          if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(s.extent)) {
-            inside = false;
-            break;
-          }
-          out.shift_origin(s.root_dim, i * s.step);
+        if (chain->replay_with(out, [&](const SelectChain::Step& s) {
+              return s.var >= 0 ? vars[s.var]
+                                : a.view[static_cast<std::size_t>(s.op)].begin.evaluate(ctx);
+            })) {
+          return;
         }
-        if (inside) return;
       } catch (const PtoError&) {
         // reported below
       }

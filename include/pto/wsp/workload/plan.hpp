@@ -113,20 +113,25 @@ struct SelectChain {
   };
   Tensor result;  ///< the view with index 0 selected at every step (constant indices applied)
   std::vector<Step> steps;
-  /// Every index is a lone loop variable: `replay` resolves the view without the plan.
+  /// Every index is a lone loop variable: the loop variables alone replay the view.
   bool simple = false;
 
-  /// The view for loop variables `vars`, when every step is a lone variable (`simple`) and every
-  /// index is inside its extent; false otherwise (resolve_view then takes it, and reports what is
-  /// wrong). Inline: the generator calls it for the views of every task.
-  bool replay(Tensor& out, const std::int64_t* vars) const {
+  /// Writes the view into `out`, step s selecting `index_of(s)`; false when an index falls
+  /// outside its extent (resolve_view's general path then reports it). Inline: the generator
+  /// replays the views of every task.
+  template <class IndexOf>
+  bool replay_with(Tensor& out, IndexOf&& index_of) const {
     out.assign(result);
     for (const Step& s : steps) {
-      const std::int64_t i = vars[s.var];
+      const std::int64_t i = index_of(s);
       if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(s.extent)) return false;
       out.shift_origin(s.root_dim, i * s.step);
     }
     return true;
+  }
+  /// replay_with() of a `simple` chain for the loop variables `vars`.
+  bool replay(Tensor& out, const std::int64_t* vars) const {
+    return replay_with(out, [vars](const Step& s) { return vars[s.var]; });
   }
 };
 
