@@ -66,10 +66,6 @@ Engine::~Engine() = default;
 
 void Engine::start(const BoundValues& values) {
   values_ = &values;
-  generator_ =
-      std::make_unique<Generator>(plan_, values,
-                                  GeneratorOptions{.splittable = options_.generators > 1,
-                                                   .inline_chains = options_.single_thread});
   {
     std::lock_guard<std::mutex> lock(split_mu_);
     split_.reset();
@@ -141,6 +137,13 @@ void Engine::start(const BoundValues& values) {
     }
   }
   index_.reset(std::move(exact));
+  views_read_ = options_.views_read;
+  for (std::size_t i = 0; i < views_read_.size(); ++i) views_read_[i] |= node_tracked_[i];
+  generator_ = std::make_unique<Generator>(
+      plan_, values,
+      GeneratorOptions{.splittable = options_.generators > 1,
+                       .inline_chains = options_.single_thread,
+                       .views_read = views_read_.empty() ? nullptr : &views_read_});
 }
 
 // Inlined into its callers (all in this file): once per task.

@@ -153,6 +153,10 @@ struct EngineOptions {
   bool single_thread = false;
   /// Lists each task's predecessors in TaskRecord::deps (for task logs; a push per edge else).
   bool record_deps = true;
+  /// By plan node: whether the backend reads the views of the node's tasks (runs its kernel, or
+  /// calls a cost function). Empty: every node's. The engine adds the nodes whose accesses it
+  /// tracks; the generator skips writing the views of the others (GeneratorOptions::views_read).
+  std::vector<std::uint8_t> views_read{};
 };
 
 /// Result of one `generate` call.
@@ -422,6 +426,7 @@ class Engine final : private GenerationSink {
   std::vector<int> tensor_space_;            ///< space of each plan tensor
   std::vector<std::uint8_t> space_tracked_;  ///< accesses to the space can conflict (start())
   std::vector<std::uint8_t> node_tracked_;   ///< by plan node: some argument's space is tracked
+  std::vector<std::uint8_t> views_read_;     ///< EngineOptions::views_read, tracked nodes added
   bool tracking_ = false;                    ///< some node is tracked
 
   // Retired records, handed over by `retire` (any thread), on cache lines of their own: a

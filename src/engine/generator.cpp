@@ -102,7 +102,8 @@ Generator::Generator(const Plan& plan, const BoundValues& values, GeneratorOptio
       vars_(static_cast<std::size_t>(std::max(plan.num_vars, 1))),
       fills_(plan.nodes.size()),
       splittable_(options.splittable),
-      inline_chains_(options.inline_chains) {
+      inline_chains_(options.inline_chains),
+      views_read_(options.views_read) {
   frames_.reserve(16);
   frames_.push_back(Frame{plan.root});
 }
@@ -228,6 +229,8 @@ const Generator::NodeFill& Generator::build_fill(int node) {
   const PlanNode& n = plan_.nodes[static_cast<std::size_t>(node)];
   const auto& chains = values_.select_chains[static_cast<std::size_t>(node)];
   fill.nargs = static_cast<std::uint32_t>(n.args.size());
+  const bool views_read =
+      views_read_ == nullptr || (*views_read_)[static_cast<std::size_t>(node)] != 0;
   for (std::uint32_t i = 0; i < fill.nargs; ++i) {
     const PlanArg& a = n.args[i];
     ArgFill f;
@@ -237,7 +240,7 @@ const Generator::NodeFill& Generator::build_fill(int node) {
       // which resolve_view reports) takes the general path.
       const std::optional<SelectChain>& chain = chains[i];
       if (chain && chain->simple) {
-        f.kind = ArgFill::Kind::Chain;
+        f.kind = views_read ? ArgFill::Kind::Chain : ArgFill::Kind::Check;
         f.chain = &*chain;
       } else {
         f.kind = ArgFill::Kind::View;
@@ -266,9 +269,12 @@ void Generator::emit_task(GenerationSink& sink, TaskPayload& p, const PlanNode& 
   if (p.scalars.begin() + fill.nargs != p.scalars.end()) p.scalars.resize(fill.nargs);
   for (const ArgFill& a : fill.args) {
     switch (a.kind) {
+      case ArgFill::Kind::Check:
+        if (a.chain->in_range(vars_.data())) break;
+        [[fallthrough]];  // an index out of range: reported by resolve_view
       case ArgFill::Kind::Chain:
         if (a.chain->replay(p.tensors[a.index], vars_.data())) break;
-        [[fallthrough]];  // an index out of range: reported by resolve_view
+        [[fallthrough]];
       case ArgFill::Kind::View:
         resolve_view(p.tensors[a.index], plan_, node, static_cast<int>(a.index), values_,
                      vars_.data());
@@ -678,6 +684,7 @@ bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n,
       vars_[static_cast<std::size_t>(d.instance_var)] = pr.instance;
       pr.gen = std::make_unique<Generator>(plan_, values_, d.body, vars_, run.get(),
                                            static_cast<int>(i));
+      pr.gen->views_read_ = views_read_;
     }
     sink.context_switch(run->parent_context);
     f.i = static_cast<std::int64_t>(pipes_.size());

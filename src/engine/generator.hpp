@@ -84,6 +84,11 @@ struct GeneratorOptions {
   /// generating sooner, takes the chain's next task from the worker that released it. On for
   /// the simulator (one thread, no such effect; ~5% on a DAG of chains).
   bool inline_chains = false;
+  /// By plan node: whether anything reads the views of the node's tasks (a kernel run, a cost
+  /// function, data-dependency tracking). A node whose views nobody reads gets its replayable
+  /// views checked (an index out of range still raises) but not written: the payload's tensors
+  /// then hold whatever an earlier task left. Null: every node's views are read.
+  const std::vector<std::uint8_t>* views_read = nullptr;
 };
 
 /// Walks a Plan with an explicit stack, so it can stop after any task and resume later; memory is
@@ -164,7 +169,8 @@ class Generator {
 
   /// How emit_task fills one argument of a task node (worked out at the node's first task).
   struct ArgFill {
-    enum class Kind : std::uint8_t { Chain, View, Constant, Scalar };
+    /// Check: a replayable view nobody reads (GeneratorOptions::views_read), checked only.
+    enum class Kind : std::uint8_t { Chain, Check, View, Constant, Scalar };
     Kind kind = Kind::View;
     std::uint32_t index = 0;             ///< the parameter's index
     const SelectChain* chain = nullptr;  ///< Chain: replayed (SelectChain::simple)
@@ -188,6 +194,7 @@ class Generator {
   std::vector<Frame> frames_;
   bool splittable_ = false;
   bool inline_chains_ = false;
+  const std::vector<std::uint8_t>* views_read_ = nullptr;
   bool blocked_ = false;
   // CSP
   std::vector<std::unique_ptr<PipeRun>> pipes_;  ///< pipelines open in this walk, innermost last

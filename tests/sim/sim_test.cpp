@@ -315,6 +315,70 @@ TEST(Sim, AFailedRunLeavesNothingForTheNext) {
   }
 }
 
+// Timing alone skips writing the views of tasks whose views nothing reads (docs/engine.md). What
+// reads them still sees each task's own: a cost function, and the tracking of data dependencies
+// (here a combine of a writer and a reader of each row of X, which the structure leaves
+// unordered; Y's rows are each touched once, and not tracked). A view out of range still fails the
+// run, with or without a cost function.
+TEST(Sim, ViewsAreWrittenWhereSomethingReadsThemAndCheckedEverywhere) {
+  TensorRef X = tensor("X", DType::f32, 2);
+  TensorRef Y = tensor("Y", DType::f32, 2);  // rows written once each: not tracked
+  // Costs 1000 ns plus 10 ns per row the view starts at (a cost only its own view gives).
+  const Kernel by_view = make_kernel("by_view", {InOut("x", DType::f32, 1)}, [](const TaskArgs&) {
+                         }).with_cost([](const TaskArgs& a) {
+    const Tensor& x = a.tensor(0);
+    return KernelCost{CoreKind::Vector, 0.0,
+                      1000.0 + 10.0 * static_cast<double>(x.region().start[0])};
+  });
+  const Kernel write =
+      make_kernel("write", {Out("x", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {
+      }).with_cost(CoreKind::Vector, param("ns"));
+  const Kernel read =
+      make_kernel("read", {In("x", DType::f32, 1), Scalar("ns")}, [](const TaskArgs&) {
+      }).with_cost(CoreKind::Vector, param("ns"));
+  const Workload w = combine({
+      parallel_for(DenseDyn("n"), "i",
+                   [&](Var i) {
+                     return task(write, {i}, {X[i], 2000});
+                   }),
+      parallel_for(DenseDyn("n"), "j",
+                   [&](Var j) {
+                     return task(read, {j}, {X[j], 500});
+                   }),
+      parallel_for(DenseDyn("n"), "k", [&](Var k) { return task(by_view, {k}, {Y[k]}); }),
+  });
+  const auto values = [](std::int64_t n, std::int64_t rows) {
+    return Bindings()
+        .set("n", n)
+        .set_tensor("X", Tensor::zeros(DType::f32, {rows, 2}))
+        .set_tensor("Y", Tensor::zeros(DType::f32, {rows, 2}));
+  };
+  workloads::Instance inst{w, values(6, 6), {}};
+  const SimRun r = simulate(inst, ideal(32));
+  ASSERT_EQ(r.log.size(), 18u);
+  for (std::uint64_t j = 0; j < 6; ++j) {
+    const TaskEvent& reader = r.log[6 + j];
+    EXPECT_EQ(reader.deps, std::vector<std::uint64_t>{j}) << "reader " << j;
+    EXPECT_EQ(reader.start_ns, r.log[j].end_ns) << "reader " << j;
+    const TaskEvent& costed = r.log[12 + j];
+    EXPECT_EQ(costed.end_ns - costed.start_ns, 1000 + 10 * static_cast<std::int64_t>(j))
+        << "task " << 12 + j;
+  }
+  // Writers alone (distinct rows: nothing tracked, no view read): row 6 of 6 still fails.
+  CompileOptions o;
+  o.target = "sim";
+  o.machine = ideal(2);
+  o.prevalidate = false;
+  Program p = compile(parallel_for(DenseDyn("n"), "i",
+                                   [&](Var i) {
+                                     return task(write, {i}, {X[i], 2000});
+                                   }),
+                      o);
+  p.execute(values(7, 6));
+  EXPECT_THROW_MSG(p.synchronize(), CompileError, "write", "index 6");
+  EXPECT_EQ(p.stats().tasks, 6);
+}
+
 TEST(Sim, BatchesWaitForTasksStillInTransit) {
   // Everything is generated at once; tasks reach the AICPUs 3 µs later, one host step apart. A
   // group must not be flushed while the rest of it is still on its way.

@@ -61,7 +61,8 @@ class CpuExecutor final : public Executor {
                     options_.window.value_or(TaskWindow{}).size,
                     options_.window.value_or(TaskWindow{}).mode,
                     options_.parallel_generation ? resolved_threads(options_.threads) : 1,
-                    &dispatcher_, /*single_thread=*/false, options_.record_tasks}),
+                    &dispatcher_, /*single_thread=*/false, options_.record_tasks,
+                    /*views_read=*/{}}),  // every node's: the workers run every kernel
         scheduler_(engine_, schedule_, resolved_threads(options_.threads)) {
     const int n = resolved_threads(options_.threads);
     options_.threads = n;

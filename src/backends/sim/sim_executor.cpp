@@ -50,6 +50,18 @@ constexpr std::int64_t kCostAtReady = -1;  // Flight::cost: a cost function, cal
 
 using CoreSetPair = std::array<CoreSet, 2>;  // by CoreKind
 
+// By plan node: whether the simulation reads its tasks' views. Timing alone reads none, except
+// through a cost function (which may look at them); --compute runs every kernel.
+std::vector<std::uint8_t> views_read(const Plan& plan, const CostModel& costs, bool compute) {
+  std::vector<std::uint8_t> read(plan.nodes.size(), 1);
+  if (compute) return read;
+  for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+    read[i] =
+        plan.nodes[i].kind == NodeKind::Task && !costs.costed_at_generation(static_cast<int>(i));
+  }
+  return read;
+}
+
 struct Event {
   enum Kind : std::uint8_t { Generate, Arrive, CoreDone, Retire, Complete, Dispatch };
   EventKey key;  ///< event_key(time, order of scheduling)
@@ -70,7 +82,8 @@ class SimExecutor final : public Executor {
         engine_(plan_,
                 engine::EngineOptions{options_.window.value_or(TaskWindow{}).size,
                                       options_.window.value_or(TaskWindow{}).mode, 1, &dispatcher_,
-                                      /*single_thread=*/true, options_.record_tasks}),
+                                      /*single_thread=*/true, options_.record_tasks,
+                                      views_read(plan_, costs_, options_.compute)}),
         scheduler_(engine_, schedule_, machine_.aicpus) {
     options_.window = options_.window.value_or(TaskWindow{});
     options_.machine = machine_;
