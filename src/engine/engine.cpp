@@ -49,8 +49,29 @@ std::vector<int> alias_spaces(const BoundValues& values, std::vector<bool>& exac
 
 }  // namespace
 
+namespace {
+// Records to reserve for a window: a slot is a 32-bit index below kNone.
+std::size_t record_capacity(std::int64_t window) {
+  if (window < 1) return 0;  // rejected below
+  return static_cast<std::size_t>(std::min<std::int64_t>(window, kNone));
+}
+
+ReservedArray<TaskRecord> reserve_records(std::int64_t window) {
+  try {
+    return ReservedArray<TaskRecord>(record_capacity(window));
+  } catch (const std::bad_alloc&) {
+    throw ScheduleError(
+        fmt::format("TaskWindow({}): cannot reserve address space for {} task records of {} bytes",
+                    window, record_capacity(window), sizeof(TaskRecord)));
+  }
+}
+}  // namespace
+
 Engine::Engine(const Plan& plan, EngineOptions options)
-    : plan_(plan), options_(options), accesses_(plan_accesses(plan)) {
+    : plan_(plan),
+      options_(options),
+      records_(reserve_records(options.window)),
+      accesses_(plan_accesses(plan)) {
   if (options_.single_thread && options_.generators > 1) {
     throw InternalError("Engine: several generators need an engine shared between threads");
   }
@@ -58,7 +79,6 @@ Engine::Engine(const Plan& plan, EngineOptions options)
     throw ScheduleError(
         fmt::format("TaskWindow({}): the window must hold at least one task", options_.window));
   }
-  chunks_.reserve(static_cast<std::size_t>((options_.window + kChunkMask) >> kChunkBits));
   groups_.reserve(kMaxGroupChunks);
 }
 
@@ -159,10 +179,8 @@ void Engine::start(const BoundValues& values) {
 // Out of line: a record is made at most once per slot of the window, and the allocation would
 // otherwise cost every caller of allocate_slot its register saves.
 std::uint32_t Engine::new_slot() {
-  if (slots_made_ >= options_.window) return kNone;
-  if ((slots_made_ >> kChunkBits) >= chunks_.size()) {
-    chunks_.push_back(std::make_unique<TaskRecord[]>(kChunkMask + 1));
-  }
+  if (slots_made_ >= records_.capacity()) return kNone;
+  records_.make_next();
   return slots_made_++;
 }
 

@@ -212,6 +212,56 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
   EXPECT_LE(e.group_records(), 1024u);  // one chunk of group records was enough
 }
 
+// A window far larger than what runs (here larger than the 2^32 - 1 slots a record index can
+// name) reserves address space only: the records made are the tasks in flight, and the run is the
+// same as under a small window.
+TEST(EngineMemory, AHugeWindowMakesOnlyTheRecordsInFlight) {
+  Kernel k = testing::noop_kernel("k", {Out("y", DType::f32, 0)});
+  TensorRef Y = tensor("Y", DType::f32, 1);
+  Workload w = parallel_for(DenseDyn("n"), "i", [&](Var i) { return task(k, {i}, {Y[i]}); });
+  Plan plan = lower(w);
+  BoundValues values =
+      bind(plan, Bindings().set("n", 1000).set_tensor("Y", Tensor::zeros(DType::f32, {1000})));
+  engine::Engine e(plan, engine::EngineOptions{std::int64_t{1} << 40, WindowMode::Stall});
+  e.start(values);
+  std::vector<std::uint32_t> ready;
+  std::int64_t tasks = 0;
+  for (;;) {
+    e.reclaim();
+    const engine::GenerateResult r = e.generate(100, 0, ready);
+    tasks += r.tasks;
+    while (!ready.empty()) complete_round(e, ready);
+    if (r.exhausted) break;
+  }
+  EXPECT_EQ(tasks, 1000);
+  EXPECT_EQ(e.slots(), 100u);  // one batch in flight at a time: its records are reused
+}
+
+TEST(ReservedArray, MakesRecordsInPlaceAndDestroysEachOnce) {
+  struct Counted {
+    explicit Counted(int& live) : live_(live) { ++live_; }
+    ~Counted() { --live_; }
+    Counted(const Counted&) = delete;
+    Counted& operator=(const Counted&) = delete;
+    int& live_;
+    int value = 7;
+  };
+  int live = 0;
+  {
+    engine::ReservedArray<Counted> a(std::size_t{1} << 30);  // a reservation of gigabytes
+    EXPECT_EQ(a.capacity(), std::size_t{1} << 30);
+    Counted& first = a.make_next(live);
+    first.value = 1;
+    for (int i = 0; i < 5000; ++i) a.make_next(live);  // spans pages; nothing moves
+    EXPECT_EQ(&a[0], &first);
+    EXPECT_EQ(a[0].value, 1);
+    EXPECT_EQ(a[5000].value, 7);
+    EXPECT_EQ(a.made(), 5001u);
+    EXPECT_EQ(live, 5001);
+  }
+  EXPECT_EQ(live, 0);
+}
+
 // `generate` can list the tasks it commits that wait for others, beside the ready ones: together
 // every committed task, in generation order within each list — so that a backend can derive what
 // it needs from each task's arguments at once.
