@@ -11,7 +11,8 @@
 namespace pto::wsp::engine {
 namespace {
 
-constexpr std::size_t kMaxGroupChunks = 1 << 16;
+// Group records are bounded by the bodies in flight, not by the window: this many at most.
+constexpr std::size_t kMaxGroups = std::size_t{1} << 26;
 
 // Bound tensors whose storage bytes overlap form one alias class; a class with a single
 // injective root compares root coordinates, any other compares bytes.
@@ -71,6 +72,7 @@ Engine::Engine(const Plan& plan, EngineOptions options)
     : plan_(plan),
       options_(options),
       records_(reserve_records(options.window)),
+      groups_(kMaxGroups),
       accesses_(plan_accesses(plan)) {
   if (options_.single_thread && options_.generators > 1) {
     throw InternalError("Engine: several generators need an engine shared between threads");
@@ -79,7 +81,6 @@ Engine::Engine(const Plan& plan, EngineOptions options)
     throw ScheduleError(
         fmt::format("TaskWindow({}): the window must hold at least one task", options_.window));
   }
-  groups_.reserve(kMaxGroupChunks);
 }
 
 Engine::~Engine() = default;
@@ -102,14 +103,12 @@ void Engine::start(const BoundValues& values) {
     free_slots_.push_back(s);
   }
   free_groups_.clear();
-  for (std::size_t c = groups_.size(); c-- > 0;) {
-    for (std::uint32_t k = kChunkMask + 1; k-- > 0;) {
-      GroupRecord& g = groups_[c][k];
-      g.successors.clear();
-      g.done = false;
-      ++g.serial;
-      free_groups_.push_back(static_cast<std::uint32_t>(c << kChunkBits) | k);
-    }
+  for (auto g = static_cast<std::uint32_t>(groups_.made()); g-- > 0;) {
+    GroupRecord& rec = group(g);
+    rec.successors.clear();
+    rec.done = false;
+    ++rec.serial;
+    free_groups_.push_back(g);
   }
   {
     MaybeLock lock(retired_lock_, shared());
@@ -526,17 +525,13 @@ void Engine::group_begin() {
     g = free_groups_.back();
     free_groups_.pop_back();
   } else {
-    const std::size_t chunk = groups_.size();
-    if (chunk >= kMaxGroupChunks) {
+    if (groups_.made() >= groups_.capacity()) {
       throw ExecutionError(
           "the workload nests more for_each/sequential bodies in flight than "
           "the engine can track");
     }
-    groups_.push_back(std::make_unique<GroupRecord[]>(kChunkMask + 1));
-    for (std::uint32_t k = kChunkMask + 1; k-- > 1;) {
-      free_groups_.push_back(static_cast<std::uint32_t>(chunk << kChunkBits) | k);
-    }
-    g = static_cast<std::uint32_t>(chunk << kChunkBits);
+    g = static_cast<std::uint32_t>(groups_.made());
+    groups_.make_next();
   }
   GroupRecord& rec = group(g);
   rec.pending.store(1, std::memory_order_relaxed);  // released by group_end
