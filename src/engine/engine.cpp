@@ -11,8 +11,7 @@
 namespace pto::wsp::engine {
 namespace {
 
-// Group records are bounded by the bodies in flight, not by the window: this many at most.
-constexpr std::size_t kMaxGroups = std::size_t{1} << 26;
+constexpr std::size_t kMaxGroupChunks = 1 << 16;
 
 // Bound tensors whose storage bytes overlap form one alias class; a class with a single
 // injective root compares root coordinates, any other compares bytes.
@@ -72,7 +71,6 @@ Engine::Engine(const Plan& plan, EngineOptions options)
     : plan_(plan),
       options_(options),
       records_(reserve_records(options.window)),
-      groups_(kMaxGroups),
       accesses_(plan_accesses(plan)) {
   if (options_.single_thread && options_.generators > 1) {
     throw InternalError("Engine: several generators need an engine shared between threads");
@@ -81,6 +79,7 @@ Engine::Engine(const Plan& plan, EngineOptions options)
     throw ScheduleError(
         fmt::format("TaskWindow({}): the window must hold at least one task", options_.window));
   }
+  groups_.reserve(kMaxGroupChunks);
 }
 
 Engine::~Engine() = default;
@@ -103,12 +102,14 @@ void Engine::start(const BoundValues& values) {
     free_slots_.push_back(s);
   }
   free_groups_.clear();
-  for (auto g = static_cast<std::uint32_t>(groups_.made()); g-- > 0;) {
-    GroupRecord& rec = group(g);
-    rec.successors.clear();
-    rec.done = false;
-    ++rec.serial;
-    free_groups_.push_back(g);
+  for (std::size_t c = groups_.size(); c-- > 0;) {
+    for (std::uint32_t k = kChunkMask + 1; k-- > 0;) {
+      GroupRecord& g = groups_[c][k];
+      g.successors.clear();
+      g.done = false;
+      ++g.serial;
+      free_groups_.push_back(static_cast<std::uint32_t>(c << kChunkBits) | k);
+    }
   }
   {
     MaybeLock lock(retired_lock_, shared());
@@ -525,13 +526,17 @@ void Engine::group_begin() {
     g = free_groups_.back();
     free_groups_.pop_back();
   } else {
-    if (groups_.made() >= groups_.capacity()) {
+    const std::size_t chunk = groups_.size();
+    if (chunk >= kMaxGroupChunks) {
       throw ExecutionError(
           "the workload nests more for_each/sequential bodies in flight than "
           "the engine can track");
     }
-    g = static_cast<std::uint32_t>(groups_.made());
-    groups_.make_next();
+    groups_.push_back(std::make_unique<GroupRecord[]>(kChunkMask + 1));
+    for (std::uint32_t k = kChunkMask + 1; k-- > 1;) {
+      free_groups_.push_back(static_cast<std::uint32_t>(chunk << kChunkBits) | k);
+    }
+    g = static_cast<std::uint32_t>(chunk << kChunkBits);
   }
   GroupRecord& rec = group(g);
   rec.pending.store(1, std::memory_order_relaxed);  // released by group_end

@@ -221,9 +221,12 @@ class Engine final : private GenerationSink {
   /// Live index entries (tests: memory is bounded by the window).
   std::size_t index_entries() const noexcept { return index_.size(); }
   /// Group records ever made (live or free): bounded by the window and the nesting depth.
-  std::size_t group_records() const noexcept { return groups_.made(); }
+  std::size_t group_records() const noexcept { return groups_.size() << kChunkBits; }
 
  private:
+  static constexpr int kChunkBits = 10;
+  static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
+
   // GenerationSink
   TaskPayload* next_payload() override;
   void commit_task() override;
@@ -349,7 +352,7 @@ class Engine final : private GenerationSink {
   void raise(std::atomic<std::int64_t>& a, std::int64_t v) const noexcept {
     shared() ? raise<true>(a, v) : raise<false>(a, v);
   }
-  GroupRecord& group(std::uint32_t g) noexcept { return groups_[g]; }
+  GroupRecord& group(std::uint32_t g) noexcept { return groups_[g >> kChunkBits][g & kChunkMask]; }
   /// Finds the data dependencies of a task of a tracked node (node_tracked_).
   void track_data(TaskRecord& t, std::uint32_t slot);
 
@@ -361,7 +364,7 @@ class Engine final : private GenerationSink {
   /// block: a record is one address computation away (with chunks, the chunk's pointer was a
   /// load on the way to every record, ~30 instructions a task on the simulator's DAG).
   ReservedArray<TaskRecord> records_;
-  ReservedArray<GroupRecord> groups_;  ///< made as needed; freed ones are reused first
+  std::vector<std::unique_ptr<GroupRecord[]>> groups_;  ///< chunks; reserved, never reallocated
 
   // Written by the generation role per task, from the next cache line on: a line shared with the
   // members above would move between cores at every task and every completion.
