@@ -56,13 +56,22 @@ std::size_t record_capacity(std::int64_t window) {
   return static_cast<std::size_t>(std::min<std::int64_t>(window, kNone));
 }
 
+// The records of a window, in one reservation. A window whose records do not fit the address
+// space this process may reserve (a sanitizer's or valgrind's layout, strict overcommit
+// accounting) gets the largest reservation that does, halving down to kMinRecords: such a window
+// (hundreds of millions of tasks in flight, ~400 bytes each) is a way to say "no limit".
 ReservedArray<TaskRecord> reserve_records(std::int64_t window) {
-  try {
-    return ReservedArray<TaskRecord>(record_capacity(window));
-  } catch (const std::bad_alloc&) {
-    throw ScheduleError(
-        fmt::format("TaskWindow({}): cannot reserve address space for {} task records of {} bytes",
-                    window, record_capacity(window), sizeof(TaskRecord)));
+  constexpr std::size_t kMinRecords = std::size_t{1} << 16;
+  for (std::size_t capacity = record_capacity(window);; capacity /= 2) {
+    try {
+      return ReservedArray<TaskRecord>(capacity);
+    } catch (const std::bad_alloc&) {
+      if (capacity / 2 < std::min(kMinRecords, record_capacity(window))) {
+        throw ScheduleError(fmt::format(
+            "TaskWindow({}): cannot reserve address space for {} task records of {} bytes", window,
+            capacity, sizeof(TaskRecord)));
+      }
+    }
   }
 }
 }  // namespace
@@ -249,8 +258,11 @@ GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
   if (out.window_full && options_.window_mode == WindowMode::Abort) {
     throw ExecutionError(fmt::format(
         "TaskWindow({}, ABORT): task {} would exceed the window of {} tasks generated but not "
-        "finished",
-        options_.window, next_id_, options_.window));
+        "finished{}",
+        options_.window, next_id_, records_.capacity(),
+        records_.capacity() < static_cast<std::uint64_t>(options_.window)
+            ? " (the most this process could reserve address space for)"
+            : ""));
   }
   return out;
 }

@@ -214,7 +214,8 @@ TEST(EngineMemory, IndexEntriesAndGroupsAreBoundedByTheWindow) {
 
 // A window far larger than what runs (here larger than the 2^32 - 1 slots a record index can
 // name) reserves address space only: the records made are the tasks in flight, and the run is the
-// same as under a small window.
+// same as under a small window. (Under ThreadSanitizer the 1.6 TB reservation fails and the
+// engine takes the largest it can: this test then covers that path too.)
 TEST(EngineMemory, AHugeWindowMakesOnlyTheRecordsInFlight) {
   Kernel k = testing::noop_kernel("k", {Out("y", DType::f32, 0)});
   TensorRef Y = tensor("Y", DType::f32, 1);
@@ -248,8 +249,8 @@ TEST(ReservedArray, MakesRecordsInPlaceAndDestroysEachOnce) {
   };
   int live = 0;
   {
-    engine::ReservedArray<Counted> a(std::size_t{1} << 30);  // a reservation of gigabytes
-    EXPECT_EQ(a.capacity(), std::size_t{1} << 30);
+    engine::ReservedArray<Counted> a(std::size_t{1} << 28);  // a reservation of gigabytes
+    EXPECT_EQ(a.capacity(), std::size_t{1} << 28);
     Counted& first = a.make_next(live);
     first.value = 1;
     for (int i = 0; i < 5000; ++i) a.make_next(live);  // spans pages; nothing moves
