@@ -362,7 +362,7 @@ class Engine final : private GenerationSink {
   const BoundValues* values_ = nullptr;
   /// One record per slot of the window, made as slots are first handed out, in one reserved
   /// block: a record is one address computation away (with chunks, the chunk's pointer was a
-  /// load on the way to every record, ~30 instructions a task on the simulator's DAG).
+  /// load on the way to every record: ~45 instructions a task on the simulator's DAG).
   ReservedArray<TaskRecord> records_;
   std::vector<std::unique_ptr<GroupRecord[]>> groups_;  ///< chunks; reserved, never reallocated
 
