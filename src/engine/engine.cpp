@@ -225,11 +225,14 @@ GenerateResult Engine::generate(std::int64_t budget, std::int64_t now_ns,
                                 std::vector<std::uint32_t>* waiting) {
   now_ns_ = now_ns;
   ns_per_task_ = ns_per_task;
-  ready_out_ = &ready;
-  waiting_out_ = waiting;
+  ready_out_.attach(&ready);
+  waiting_out_.attach(waiting);
   struct ClearOutputs {  // the caller's lists are not kept past this call, even when it throws
     Engine& e;
-    ~ClearOutputs() { e.ready_out_ = e.waiting_out_ = nullptr; }
+    ~ClearOutputs() {
+      e.ready_out_.detach();
+      e.waiting_out_.detach();
+    }
   } clear_outputs{*this};
   GenerateResult out;
   while (out.tasks < budget && !out.window_full) {
@@ -470,9 +473,9 @@ template <bool kItem, bool kShared>
   }
   if (node_tracked_[static_cast<std::size_t>(t.payload.node)]) track_data(t, slot);
   if (count_down<kShared>(t.pending) == 1) {
-    ready_out_->push_back(slot);
-  } else if (waiting_out_) {
-    waiting_out_->push_back(slot);
+    ready_out_.push(slot);
+  } else if (waiting_out_.attached()) {
+    waiting_out_.push(slot);
   }
 }
 
@@ -577,7 +580,7 @@ void Engine::group_end() {
   }
   close_body();
   chains_.back().last = Gate{g, false, rec.serial};
-  member_done(g, *ready_out_);
+  member_done(g, ready_out_.settle());
 }
 
 bool Engine::gate_group(const GateRef& gate, std::uint32_t g) {

@@ -16,6 +16,7 @@
 #include "engine/generator.hpp"
 #include "engine/region_index.hpp"
 #include "engine/reserved_array.hpp"
+#include "engine/slot_output.hpp"
 #include "engine/task_payload.hpp"
 #include "pto/wsp/program.hpp"
 #include "pto/wsp/workload/plan.hpp"
@@ -418,8 +419,8 @@ class Engine final : private GenerationSink {
   std::uint64_t next_id_ = 0;
   std::int64_t now_ns_ = 0;
   std::int64_t ns_per_task_ = 0;
-  std::vector<std::uint32_t>* ready_out_ = nullptr;
-  std::vector<std::uint32_t>* waiting_out_ = nullptr;
+  SlotOutput ready_out_;                ///< generate's `ready`
+  SlotOutput waiting_out_;              ///< generate's `waiting` (not attached: none)
   std::shared_ptr<ChunkedLoop> split_;  ///< the loop being generated in chunks, if any
   std::mutex split_mu_;                 ///< guards split_ against helpers reading it
   std::atomic<bool> split_active_{false};
