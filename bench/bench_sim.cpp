@@ -150,6 +150,61 @@ void BM_SimAttentionDagCoreBound(benchmark::State& state) {
 }
 BENCHMARK(BM_SimAttentionDagCoreBound)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same DAG with a flash-attention task's arguments: each KV tile reads Q[b][h], K[b][t] and
+// V[b][t] and updates O[b][h], m[b][h] and l[b][h] (seven arguments, six of them views). With cost
+// expressions (/0) timing reads none of the views and the engine only checks their indices; with
+// cost functions (/1), which may look at them, every view is written (docs/engine.md).
+void BM_SimFlashDag(benchmark::State& state) {
+  const bool cost_function = state.range(0) == 1;
+  const auto kernel = [&](const char* name, std::vector<ParamSpec> params) {
+    params.push_back(Scalar("ns"));
+    return with_ns_cost(make_kernel(name, std::move(params), [](const TaskArgs&) {}),
+                        cost_function);
+  };
+  const Kernel init =
+      kernel("init", {Out("o", DType::f32, 1), Out("m", DType::f32, 0), Out("l", DType::f32, 0)});
+  const Kernel tile = kernel(
+      "tile", {In("q", DType::f32, 1), In("k", DType::f32, 1), In("v", DType::f32, 1),
+               InOut("o", DType::f32, 1), InOut("m", DType::f32, 0), InOut("l", DType::f32, 0)});
+  const Kernel norm = kernel("norm", {InOut("o", DType::f32, 1), In("l", DType::f32, 0)});
+  TensorRef Q = tensor("Q", DType::f32, 3), K = tensor("K", DType::f32, 3),
+            V = tensor("V", DType::f32, 3), O = tensor("O", DType::f32, 3),
+            M = tensor("M", DType::f32, 2), L = tensor("L", DType::f32, 2);
+  Axis tiles = Ragged(symbol("batch"), "tiles");
+  Workload w = parallel_for(DenseDyn("batch"), "b", [&](Var b) {
+    return parallel_for(Dense<8>(), "h", [&](Var h) {
+      return sequential(
+          {task(init, {b, h}, {O[b][h], M[b][h], L[b][h], 500}),
+           for_each(row(tiles, b), "t",
+                    [&](Var t) {
+                      return task(tile, {b, h, t},
+                                  {Q[b][h], K[b][t], V[b][t], O[b][h], M[b][h], L[b][h], 2000});
+                    }),
+           task(norm, {b, h}, {O[b][h], L[b][h], 300})});
+    });
+  });
+  std::vector<std::int64_t> counts;
+  std::int64_t total = 0;
+  for (int b = 0; b < 1024; ++b) {
+    counts.push_back(64 + (b * 37) % 128);
+    total += 8 * (counts.back() + 2);
+  }
+  workloads::Instance inst{w, Bindings{}, {}};
+  inst.bindings.set("batch", 1024)
+      .set_array("tiles", counts)
+      .set_tensor("Q", Tensor::zeros(DType::f32, {1024, 8, 2}))
+      .set_tensor("K", Tensor::zeros(DType::f32, {1024, 192, 2}))
+      .set_tensor("V", Tensor::zeros(DType::f32, {1024, 192, 2}))
+      .set_tensor("O", Tensor::zeros(DType::f32, {1024, 8, 2}))
+      .set_tensor("M", Tensor::zeros(DType::f32, {1024, 8}))
+      .set_tensor("L", Tensor::zeros(DType::f32, {1024, 8}));
+  state.SetLabel(
+      std::to_string(total) + " tasks, 6 views a tile, " +
+      (cost_function ? "cost function (views written)" : "cost expression (views checked)"));
+  run(state, inst);
+}
+BENCHMARK(BM_SimFlashDag)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();
