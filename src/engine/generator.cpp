@@ -239,8 +239,22 @@ const Generator::NodeFill& Generator::build_fill(int node) {
       // A view of lone-variable selects is replayed; anything else (or an index out of range,
       // which resolve_view reports) takes the general path.
       const std::optional<SelectChain>& chain = chains[i];
+      if (chain && chain->simple && !views_read) {
+        f.chain = &*chain;
+        fill.checked.push_back(f);
+        for (const SelectChain::Step& step : chain->steps) {
+          auto it = std::find_if(fill.index_checks.begin(), fill.index_checks.end(),
+                                 [&](const NodeFill::IndexCheck& c) { return c.var == step.var; });
+          if (it == fill.index_checks.end()) {
+            fill.index_checks.push_back({step.var, step.extent});
+          } else {
+            it->extent = std::min(it->extent, step.extent);
+          }
+        }
+        continue;
+      }
       if (chain && chain->simple) {
-        f.kind = views_read ? ArgFill::Kind::Chain : ArgFill::Kind::Check;
+        f.kind = ArgFill::Kind::Chain;
         f.chain = &*chain;
       } else {
         f.kind = ArgFill::Kind::View;
@@ -267,14 +281,17 @@ void Generator::emit_task(GenerationSink& sink, TaskPayload& p, const PlanNode& 
   // size() would divide by the element size).
   if (p.tensors.begin() + fill.nargs != p.tensors.end()) p.tensors.resize(fill.nargs);
   if (p.scalars.begin() + fill.nargs != p.scalars.end()) p.scalars.resize(fill.nargs);
+  for (const NodeFill::IndexCheck& c : fill.index_checks) {
+    if (static_cast<std::uint64_t>(vars_[static_cast<std::size_t>(c.var)]) >=
+        static_cast<std::uint64_t>(c.extent)) [[unlikely]] {
+      raise_checked(p, node, fill);
+    }
+  }
   for (const ArgFill& a : fill.args) {
     switch (a.kind) {
-      case ArgFill::Kind::Check:
-        if (a.chain->in_range(vars_.data())) break;
-        [[fallthrough]];  // an index out of range: reported by resolve_view
       case ArgFill::Kind::Chain:
         if (a.chain->replay(p.tensors[a.index], vars_.data())) break;
-        [[fallthrough]];
+        [[fallthrough]];  // an index out of range: reported by resolve_view
       case ArgFill::Kind::View:
         resolve_view(p.tensors[a.index], plan_, node, static_cast<int>(a.index), values_,
                      vars_.data());
@@ -292,6 +309,19 @@ void Generator::emit_task(GenerationSink& sink, TaskPayload& p, const PlanNode& 
   } else {
     sink.commit_task();
   }
+}
+
+// Some checked view has an index out of range: resolving each one in turn raises the error that
+// names the first.
+void Generator::raise_checked(TaskPayload& p, int node, const NodeFill& fill) {
+  p.tensors.resize(fill.nargs);
+  for (const ArgFill& a : fill.checked) {
+    if (!a.chain->in_range(vars_.data())) {
+      resolve_view(p.tensors[a.index], plan_, node, static_cast<int>(a.index), values_,
+                   vars_.data());
+    }
+  }
+  throw InternalError("Generator: an index check failed but every checked view resolved");
 }
 
 namespace {

@@ -169,8 +169,7 @@ class Generator {
 
   /// How emit_task fills one argument of a task node (worked out at the node's first task).
   struct ArgFill {
-    /// Check: a replayable view nobody reads (GeneratorOptions::views_read), checked only.
-    enum class Kind : std::uint8_t { Chain, Check, View, Constant, Scalar };
+    enum class Kind : std::uint8_t { Chain, View, Constant, Scalar };
     Kind kind = Kind::View;
     std::uint32_t index = 0;             ///< the parameter's index
     const SelectChain* chain = nullptr;  ///< Chain: replayed (SelectChain::simple)
@@ -180,12 +179,23 @@ class Generator {
     bool built = false;
     std::uint32_t nargs = 0;
     std::vector<ArgFill> args;
+    /// Replayable views nobody reads (GeneratorOptions::views_read): not written, only their
+    /// indices checked — each loop variable once, against the smallest extent any of them
+    /// selects it from (Q[b][h], O[b][h], l[b][h] check b and h once). A failed check resolves
+    /// these views one by one, which raises the error naming the first bad one.
+    std::vector<ArgFill> checked;
+    struct IndexCheck {
+      int var;
+      std::int64_t extent;
+    };
+    std::vector<IndexCheck> index_checks;
   };
   const NodeFill& fill_of(int node) {
     const NodeFill& fill = fills_[static_cast<std::size_t>(node)];
     return fill.built ? fill : build_fill(node);
   }
   const NodeFill& build_fill(int node);
+  [[noreturn]] void raise_checked(TaskPayload& p, int node, const NodeFill& fill);
 
   const Plan& plan_;
   const BoundValues& values_;

@@ -377,6 +377,23 @@ TEST(Sim, ViewsAreWrittenWhereSomethingReadsThemAndCheckedEverywhere) {
   p.execute(values(7, 6));
   EXPECT_THROW_MSG(p.synchronize(), CompileError, "write", "index 6");
   EXPECT_EQ(p.stats().tasks, 6);
+  // Two checked views select i from extents 10 and 6 (i is checked once, against 6): task 6 fails
+  // and the error names the view out of range, not the first one.
+  const Kernel pair =
+      make_kernel("pair", {Out("x", DType::f32, 1), Out("y", DType::f32, 1), Scalar("ns")},
+                  [](const TaskArgs&) {})
+          .with_cost(CoreKind::Vector, param("ns"));
+  Program q = compile(parallel_for(DenseDyn("n"), "i",
+                                   [&](Var i) {
+                                     return task(pair, {i}, {X[i], Y[i], 1000});
+                                   }),
+                      o);
+  q.execute(Bindings()
+                .set("n", 7)
+                .set_tensor("X", Tensor::zeros(DType::f32, {10, 2}))
+                .set_tensor("Y", Tensor::zeros(DType::f32, {6, 2})));
+  EXPECT_THROW_MSG(q.synchronize(), CompileError, "argument 'y'", "index 6");
+  EXPECT_EQ(q.stats().tasks, 6);
 }
 
 TEST(Sim, BatchesWaitForTasksStillInTransit) {
