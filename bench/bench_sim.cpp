@@ -97,6 +97,20 @@ void BM_SimIndependent(benchmark::State& state) {
 }
 BENCHMARK(BM_SimIndependent)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The attention-like DAGs' sizes: 1 024 batch entries of 64–191 KV tiles (ragged), 8 heads;
+// `total` gets the task count (init, the tiles and norm per entry and head).
+Bindings attention_dag_sizes(std::int64_t& total) {
+  std::vector<std::int64_t> counts;
+  total = 0;
+  for (int b = 0; b < 1024; ++b) {
+    counts.push_back(64 + (b * 37) % 128);
+    total += 8 * (counts.back() + 2);
+  }
+  Bindings sizes;
+  sizes.set("batch", 1024).set_array("tiles", counts);
+  return sizes;
+}
+
 // An attention-like DAG of ~1 M tasks with the attention example's structure (per batch entry
 // and head: init, a for_each over its KV tiles, norm; ragged tile counts) but tiny tensors, so the
 // benchmark measures the simulator and not the allocation of gigabytes of K/V. KV tiles cost
@@ -122,16 +136,9 @@ void run_attention_dag(benchmark::State& state, std::int64_t tile_ns, const char
                          task(norm, {b, h}, {S[b][h], 300})});
     });
   });
-  std::vector<std::int64_t> counts;
   std::int64_t total = 0;
-  for (int b = 0; b < 1024; ++b) {
-    counts.push_back(64 + (b * 37) % 128);
-    total += 8 * (counts.back() + 2);
-  }
-  workloads::Instance inst{w, Bindings{}, {}};
-  inst.bindings.set("batch", 1024)
-      .set_array("tiles", counts)
-      .set_tensor("S", Tensor::zeros(DType::f32, {1024, 8, 2}));
+  workloads::Instance inst{w, attention_dag_sizes(total), {}};
+  inst.bindings.set_tensor("S", Tensor::zeros(DType::f32, {1024, 8, 2}));
   state.SetLabel(std::to_string(total) + " tasks, " + what +
                  (cost_function ? "cost function" : "cost expression"));
   run(state, inst);
@@ -183,16 +190,9 @@ void BM_SimFlashDag(benchmark::State& state) {
            task(norm, {b, h}, {O[b][h], L[b][h], 300})});
     });
   });
-  std::vector<std::int64_t> counts;
   std::int64_t total = 0;
-  for (int b = 0; b < 1024; ++b) {
-    counts.push_back(64 + (b * 37) % 128);
-    total += 8 * (counts.back() + 2);
-  }
-  workloads::Instance inst{w, Bindings{}, {}};
-  inst.bindings.set("batch", 1024)
-      .set_array("tiles", counts)
-      .set_tensor("Q", Tensor::zeros(DType::f32, {1024, 8, 2}))
+  workloads::Instance inst{w, attention_dag_sizes(total), {}};
+  inst.bindings.set_tensor("Q", Tensor::zeros(DType::f32, {1024, 8, 2}))
       .set_tensor("K", Tensor::zeros(DType::f32, {1024, 192, 2}))
       .set_tensor("V", Tensor::zeros(DType::f32, {1024, 192, 2}))
       .set_tensor("O", Tensor::zeros(DType::f32, {1024, 8, 2}))
