@@ -102,7 +102,7 @@ void Engine::start(const BoundValues& values) {
   }
   // Every record is free again; capacity is kept.
   free_slots_.clear();
-  for (std::uint32_t s = slots_made_; s-- > 0;) {
+  for (auto s = static_cast<std::uint32_t>(records_.made()); s-- > 0;) {
     TaskRecord& t = task(s);
     t.successors.clear();
     t.done = false;
@@ -188,9 +188,10 @@ void Engine::start(const BoundValues& values) {
 // Out of line: a record is made at most once per slot of the window, and the allocation would
 // otherwise cost every caller of allocate_slot its register saves.
 std::uint32_t Engine::new_slot() {
-  if (slots_made_ >= records_.capacity()) return kNone;
+  const std::size_t slot = records_.made();
+  if (slot >= records_.capacity()) return kNone;
   records_.make_next();
-  return slots_made_++;
+  return static_cast<std::uint32_t>(slot);
 }
 
 void Engine::reclaim() {

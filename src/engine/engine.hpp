@@ -217,7 +217,7 @@ class Engine final : private GenerationSink {
   /// Tasks committed in this execution (the next task id).
   std::uint64_t tasks_generated() const noexcept { return next_id_; }
   /// Task records made so far: every slot handed out is below it.
-  std::uint32_t slots() const noexcept { return slots_made_; }
+  std::uint32_t slots() const noexcept { return static_cast<std::uint32_t>(records_.made()); }
   std::int64_t window() const noexcept { return options_.window; }
   /// Live index entries (tests: memory is bounded by the window).
   std::size_t index_entries() const noexcept { return index_.size(); }
@@ -369,8 +369,7 @@ class Engine final : private GenerationSink {
 
   // Written by the generation role per task, from the next cache line on: a line shared with the
   // members above would move between cores at every task and every completion.
-  alignas(64) std::uint32_t slots_made_ = 0;
-  std::vector<std::uint32_t> free_slots_;
+  alignas(64) std::vector<std::uint32_t> free_slots_;
   std::vector<std::uint32_t> free_groups_;
   std::unique_ptr<Generator> generator_;
   std::vector<PlanAccess> accesses_;  ///< every tensor argument of the plan (access_analysis.hpp)
