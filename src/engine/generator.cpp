@@ -85,11 +85,13 @@ struct PipeRun {
 Generator::~Generator() = default;
 
 Generator::Generator(const Plan& plan, const BoundValues& values, int body,
-                     std::span<const std::int64_t> vars, PipeRun* pipe, int proc)
+                     std::span<const std::int64_t> vars, PipeRun* pipe, int proc,
+                     const std::vector<std::uint8_t>* views_read)
     : plan_(plan),
       values_(values),
       vars_(vars.begin(), vars.end()),
       fills_(plan.nodes.size()),
+      views_read_(views_read),
       pipe_(pipe),
       proc_(proc) {
   frames_.reserve(16);
@@ -311,15 +313,12 @@ void Generator::emit_task(GenerationSink& sink, TaskPayload& p, const PlanNode& 
   }
 }
 
-// Some checked view has an index out of range: resolving each one in turn raises the error that
+// Some checked view has an index out of range: resolving them in turn raises the error that
 // names the first.
 void Generator::raise_checked(TaskPayload& p, int node, const NodeFill& fill) {
   p.tensors.resize(fill.nargs);
   for (const ArgFill& a : fill.checked) {
-    if (!a.chain->in_range(vars_.data())) {
-      resolve_view(p.tensors[a.index], plan_, node, static_cast<int>(a.index), values_,
-                   vars_.data());
-    }
+    resolve_view(p.tensors[a.index], plan_, node, static_cast<int>(a.index), values_, vars_.data());
   }
   throw InternalError("Generator: an index check failed but every checked view resolved");
 }
@@ -713,8 +712,7 @@ bool Generator::step_pipeline(GenerationSink& sink, Frame& f, const PlanNode& n,
       const PlanProcess& d = n.processes[static_cast<std::size_t>(pr.process)];
       vars_[static_cast<std::size_t>(d.instance_var)] = pr.instance;
       pr.gen = std::make_unique<Generator>(plan_, values_, d.body, vars_, run.get(),
-                                           static_cast<int>(i));
-      pr.gen->views_read_ = views_read_;
+                                           static_cast<int>(i), views_read_);
     }
     sink.context_switch(run->parent_context);
     f.i = static_cast<std::int64_t>(pipes_.size());

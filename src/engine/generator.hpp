@@ -98,12 +98,15 @@ class Generator {
   /// Walks the whole plan.
   Generator(const Plan& plan, const BoundValues& values, GeneratorOptions options = {});
   /// Walks iterations [begin, end) of the outer index of `loop_node` (a parallel_for or select),
-  /// with the enclosing loop variables `vars` as the offering generator had them.
+  /// with the enclosing loop variables `vars` as the offering generator had them. Writes every
+  /// view (its one user, parallel generation, is the cpu backend's, which reads them all).
   Generator(const Plan& plan, const BoundValues& values, int loop_node,
             std::span<const std::int64_t> vars, std::int64_t begin, std::int64_t end);
-  /// Walks the body of process instance `proc` of the pipeline `pipe` (CSP).
+  /// Walks the body of process instance `proc` of the pipeline `pipe` (CSP), with the views_read
+  /// of the generator that opened the pipeline.
   Generator(const Plan& plan, const BoundValues& values, int body,
-            std::span<const std::int64_t> vars, PipeRun* pipe, int proc);
+            std::span<const std::int64_t> vars, PipeRun* pipe, int proc,
+            const std::vector<std::uint8_t>* views_read);
   ~Generator();
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;

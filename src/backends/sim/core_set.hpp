@@ -12,7 +12,7 @@ namespace pto::wsp::sim {
 
 class CoreSet {
  public:
-  // Adds a core (in ascending id order); returns its position, which give_back takes.
+  // Adds a core (in ascending id order); returns its position (word_of and bit_of take it).
   int add(int core) {
     ids_.push_back(core);
     bits_.resize((ids_.size() + 63) / 64, 0);

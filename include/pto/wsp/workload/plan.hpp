@@ -133,16 +133,6 @@ struct SelectChain {
   bool replay(Tensor& out, const std::int64_t* vars) const {
     return replay_with(out, [vars](const Step& s) { return vars[s.var]; });
   }
-  /// Whether replay() would succeed for `vars` (every index inside its extent), without writing
-  /// the view: for a task whose views nobody reads, which must fail where replay would.
-  bool in_range(const std::int64_t* vars) const {
-    for (const Step& s : steps) {
-      if (static_cast<std::uint64_t>(vars[s.var]) >= static_cast<std::uint64_t>(s.extent)) {
-        return false;
-      }
-    }
-    return true;
-  }
 };
 
 /// The run-time values of one execution, checked against a Plan and laid out by index.
