@@ -26,10 +26,12 @@ long peak_rss_kb() {
 void run_engine_alone(benchmark::State& state, const workloads::Instance& inst) {
   const Plan plan = lower(inst.workload);
   const BoundValues values = bind(plan, inst.bindings);
-  // As the simulator runs it: no kernel runs, so no task's views are read.
+  // As the simulator runs it without a task log: no predecessor lists, and no kernel runs, so no
+  // task's views are read.
   engine::Engine e(
       plan, engine::EngineOptions{.window = 8192,
                                   .single_thread = true,
+                                  .record_deps = false,
                                   .views_read = std::vector<std::uint8_t>(plan.nodes.size(), 0)});
   std::int64_t tasks = 0;
   for (auto _ : state) {
